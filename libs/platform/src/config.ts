@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting comes from the environment (documented in the README's table). Secrets that the
+ * embedded default needs are generated once into the data dir so restarts keep them.
+ */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  EVENTSTORE_URL: z.string().optional(),
+  TOLLGATE_DATA_DIR: z.string().default('.data'),
+  TOLLGATE_ADMIN_TOKEN: z.string().min(16).optional(),
+  TOLLGATE_MASTER_KEY: z.string().optional(),
+  TOLLGATE_SEED_DEMO: z.enum(['true', 'false']).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface TollgateConfig {
+  port: number;
+  host: string;
+  /** Unset: start embedded PostgreSQL in the data dir. */
+  databaseUrl?: string;
+  /** Unset: the Postgres event store in the same database. */
+  eventStoreUrl?: string;
+  dataDir: string;
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  /** 32 bytes for AES-256-GCM of upstream credentials. */
+  masterKey: Buffer;
+  seedDemo: boolean;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.TOLLGATE_DATA_DIR);
+  const secret = (file: string, make: () => string): { value: string; generated: boolean } => {
+    const path = join(dataDir, file);
+    if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), generated: false };
+    mkdirSync(dataDir, { recursive: true });
+    const value = make();
+    writeFileSync(path, `${value}\n`, { mode: 0o600 });
+    return { value, generated: true };
+  };
+  const admin = e.TOLLGATE_ADMIN_TOKEN
+    ? { value: e.TOLLGATE_ADMIN_TOKEN, generated: false }
+    : secret('admin-token', () => `tga_${randomBytes(24).toString('base64url')}`);
+  const masterKeyText = e.TOLLGATE_MASTER_KEY ?? secret('master.key', () => randomBytes(32).toString('base64')).value;
+  const masterKey = Buffer.from(masterKeyText, 'base64');
+  if (masterKey.length !== 32) throw new ConfigError('TOLLGATE_MASTER_KEY must be 32 bytes, base64-encoded');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    eventStoreUrl: e.EVENTSTORE_URL,
+    dataDir,
+    adminToken: admin.value,
+    adminTokenGenerated: admin.generated,
+    masterKey,
+    seedDemo: e.TOLLGATE_SEED_DEMO ? e.TOLLGATE_SEED_DEMO === 'true' : !e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}
