@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './decimal';
+export * from './credits';
+export * from './fiat';
+export * from './pricing';
