@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { importEsm } from './esm-import';
@@ -102,7 +102,9 @@ function makeParentsTraversable(path: string): void {
   let dir = dirname(path);
   while (dir !== dirname(dir)) {
     try {
-      chmodSync(dir, 0o755);
+      // Add only the search bit for others; never drop bits such as /tmp's sticky bit.
+      const mode = statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
     } catch {
       // Not ours to change (for example /): the server may still reach it.
     }
