@@ -2,32 +2,69 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
-import { loadConfig, openRuntimeDatabase } from '@tollgate/platform';
+import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/platform';
 import { AppModule } from '../app.module';
 import { migrateAll } from './migrate';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export interface RunningTollgate {
+  app: NestFastifyApplication;
+  url: string;
+  config: TollgateConfig;
+  close(): Promise<void>;
+}
+
+/** Opens the database (embedded unless DATABASE_URL), migrates, and serves every app on one port. */
+export async function bootstrap(
+  config: TollgateConfig,
+  say: (line: string) => void,
+): Promise<RunningTollgate> {
+  const db = await openRuntimeDatabase(config, say);
+  const pool = new Pool({ connectionString: db.url, max: 20 });
+  try {
+    await migrateAll(pool, say);
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, pool }),
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+      { logger: ['error', 'warn'], rawBody: true },
+    );
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    return {
+      app,
+      url: `http://127.0.0.1:${port}`,
+      config,
+      close: async () => {
+        await app.close();
+        await pool.end();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
 
 /** `tollgate start`: everything in one process on embedded defaults. */
 export async function startCommand(out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const config = loadConfig();
   const say = (line: string): void => void out.write(`${line}\n`);
-  const db = await openRuntimeDatabase(config, say);
-  const pool = new Pool({ connectionString: db.url, max: 20 });
-  await migrateAll(pool, say);
-
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, pool }),
-    new FastifyAdapter({ bodyLimit: 4 * 1024 * 1024 }),
-    { logger: ['error', 'warn'] },
-  );
-  await app.listen(config.port, config.host);
-  const url = `http://127.0.0.1:${config.port}`;
+  const config = loadConfig();
+  const running = await bootstrap(config, say);
+  const { url } = running;
   say('');
   say(`Tollgate is running at ${url}`);
-  say(`  database:     ${db.embedded ? `embedded PostgreSQL (${db.embedded.dataDir})` : 'DATABASE_URL'}`);
+  say(
+    `  database:     ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL (${config.dataDir}/postgres)`}`,
+  );
   say(`  event store:  ${config.eventStoreUrl ? 'EventStoreDB (EVENTSTORE_URL)' : 'PostgreSQL'}`);
-  say(`  admin token:  ${config.adminToken}${config.adminTokenGenerated ? '  (generated, kept in the data dir)' : ''}`);
+  say(
+    `  admin token:  ${config.adminToken}${config.adminTokenGenerated ? '  (generated, kept in the data dir)' : ''}`,
+  );
   say(`  health:       ${url}/healthz  ${url}/readyz`);
 
   let stopping = false;
@@ -37,9 +74,7 @@ export async function startCommand(out: NodeJS.WritableStream = process.stdout):
     say(`${signal}: shutting down`);
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
-    await app.close();
-    await pool.end();
-    await db.close();
+    await running.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

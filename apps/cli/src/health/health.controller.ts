@@ -22,7 +22,11 @@ export class HealthController {
           await c.check();
           return { name: c.name, ok: true as const };
         } catch (err) {
-          return { name: c.name, ok: false as const, reason: err instanceof Error ? err.message : String(err) };
+          return {
+            name: c.name,
+            ok: false as const,
+            reason: err instanceof Error ? err.message : String(err),
+          };
         }
       }),
     );

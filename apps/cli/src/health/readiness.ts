@@ -17,7 +17,10 @@ export function withTimeout(name: string, fn: () => Promise<unknown>): Readiness
         await Promise.race([
           fn(),
           new Promise((_, fail) => {
-            timer = setTimeout(() => fail(new Error(`${name} did not answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+            timer = setTimeout(
+              () => fail(new Error(`${name} did not answer in ${CHECK_TIMEOUT_MS} ms`)),
+              CHECK_TIMEOUT_MS,
+            );
           }),
         ]);
       } finally {
