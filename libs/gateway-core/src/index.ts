@@ -1,0 +1,3 @@
+export * from './openai';
+export * from './routing';
+export * from './metering';

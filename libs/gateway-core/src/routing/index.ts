@@ -1,0 +1,3 @@
+export * from './circuit-breaker';
+export * from './fallback';
+export * from './router';
