@@ -95,6 +95,8 @@ export interface SubscribeOptions {
 /** Catch-up then live; iterate with `for await`. Breaking out of the loop (or `close`) releases it. */
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /** Events fetched but not yet handed to the consumer (monitoring, backpressure tests). */
+  readonly bufferedCount: number;
 }
 
 export interface EventStore {
@@ -123,4 +125,17 @@ export class ConcurrencyError extends Error {
     super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
     this.name = 'ConcurrencyError';
   }
+}
+
+/** An appended event's id is already stored somewhere else than this append's place. */
+export class DuplicateEventIdError extends Error {
+  readonly code = 'DUPLICATE_EVENT_ID';
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId}: an event id of this append is already stored elsewhere`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
+export function isConcurrencyError(value: unknown): value is ConcurrencyError {
+  return value instanceof ConcurrencyError;
 }

@@ -1,2 +1,6 @@
 export * from './decider';
 export * from './event-store';
+export * from './postgres/migrations';
+export { migrateEventStore, PostgresEventStore } from './postgres/postgres-event-store';
+export type { PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { EVENT_STORE_MIGRATIONS } from './postgres/schema';

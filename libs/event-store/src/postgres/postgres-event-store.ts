@@ -1,0 +1,313 @@
+import { Pool, type PoolConfig } from 'pg';
+import {
+  ConcurrencyError,
+  DuplicateEventIdError,
+  START,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store';
+import { runMigrations, type MigrationProgress, type RunMigrationsResult } from './migrations';
+import { PgNotifier, type Log } from './notifier';
+import { EVENT_STORE_MIGRATIONS } from './schema';
+import { PgAllSubscription } from './subscription';
+
+export interface PostgresEventStoreOptions {
+  /** Use this pool (the store does not end it on close) … */
+  pool?: Pool;
+  /** … or open an own pool to this database. */
+  connectionString?: string;
+  /** Size of an own pool. */
+  poolSize?: number;
+  /** LISTEN/NOTIFY channel. */
+  channel?: string;
+  /** Appends within this window share one NOTIFY, sent after commit. */
+  notifyDebounceMs?: number;
+  /** Fallback re-read of a caught-up subscription when no notification arrives. */
+  pollIntervalMs?: number;
+  /** Re-read delay while committed rows wait for an older transaction to finish. */
+  pendingRepollMs?: number;
+  log?: Log;
+}
+
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_CHANNEL = 'tollgate_events';
+const DEFAULT_NOTIFY_DEBOUNCE_MS = 3;
+const DEFAULT_POLL_INTERVAL_MS = 500;
+const DEFAULT_PENDING_REPOLL_MS = 15;
+const MAX_EVENTS_PER_APPEND = 10_000;
+const MAX_READ_COUNT = 100_000;
+const UNIQUE_VIOLATION = '23505';
+
+/** Runs the event store's migrations (idempotent; safe with concurrent starters). */
+export function migrateEventStore(
+  pool: Pool,
+  onProgress?: (p: MigrationProgress) => void,
+): Promise<RunMigrationsResult> {
+  return runMigrations(pool, EVENT_STORE_MIGRATIONS, { component: 'event-store', onProgress });
+}
+
+interface EventRow {
+  tx: string;
+  seq: string;
+  stream_id: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+interface AppendRow {
+  status: number;
+  revision: string | null;
+  transaction_id: string | null;
+  seq: string | null;
+  recorded_at: Date | null;
+}
+
+const COLUMNS = `transaction_id::text AS tx, seq, stream_id, revision, event_id, type, data, metadata, recorded_at`;
+
+const APPEND_SQL = 'SELECT * FROM append_events($1, $2, $3, $4, $5, $6)';
+const READ_ALL_SQL = `SELECT ${COLUMNS} FROM events
+  WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    AND (transaction_id, seq) > ($1::text::xid8, $2::bigint)
+  ORDER BY transaction_id, seq LIMIT $3`;
+const PENDING_SQL = `SELECT EXISTS (SELECT 1 FROM events
+  WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS pending`;
+const HEAD_SQL = `SELECT transaction_id::text AS tx, seq FROM events
+  WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY transaction_id DESC, seq DESC LIMIT 1`;
+const READ_FORWARDS_SQL = `SELECT ${COLUMNS} FROM events
+  WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`;
+const READ_BACKWARDS_SQL = `SELECT ${COLUMNS} FROM events
+  WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`;
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    revision: BigInt(row.revision),
+    position: { commit: BigInt(row.tx), prepare: BigInt(row.seq) },
+    recordedAt: row.recorded_at,
+  };
+}
+
+function encodeExpected(expected: ExpectedRevision): string {
+  if (expected === 'any') return '-2';
+  if (expected === 'no_stream') return '-1';
+  if (typeof expected !== 'bigint' || expected < 0n)
+    throw new RangeError(`invalid expected revision: ${String(expected)}`);
+  return expected.toString();
+}
+
+function boundedCount(maxCount: number | undefined, fallback: number): number {
+  if (maxCount === undefined) return fallback;
+  if (!Number.isInteger(maxCount) || maxCount < 0) throw new RangeError(`invalid maxCount: ${maxCount}`);
+  return Math.min(maxCount, MAX_READ_COUNT);
+}
+
+/**
+ * EventStore on PostgreSQL: one `events` table, one function call per append, `$all` ordered by
+ * (transaction id, sequence) and read only below the snapshot's xmin (see schema.ts).
+ */
+export class PostgresEventStore implements EventStore {
+  readonly pool: Pool;
+  private readonly ownsPool: boolean;
+  private readonly notifier: PgNotifier;
+  private readonly channel: string;
+  private readonly notifyDebounceMs: number;
+  readonly pollIntervalMs: number;
+  readonly pendingRepollMs: number;
+  private readonly log: Log;
+  private notifyTimer: NodeJS.Timeout | null = null;
+  private readonly subscriptions = new Set<PgAllSubscription>();
+  private closed = false;
+
+  constructor(options: PostgresEventStoreOptions) {
+    if (options.pool) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+    } else if (options.connectionString) {
+      this.pool = new Pool({
+        connectionString: options.connectionString,
+        max: options.poolSize ?? DEFAULT_POOL_SIZE,
+      });
+      this.ownsPool = true;
+    } else {
+      throw new Error('PostgresEventStore needs a pool or a connectionString');
+    }
+    this.log = options.log ?? ((message, error) => console.error(message, error ?? ''));
+    this.pool.on('error', (err) => this.log('event-store pool: idle client error', err));
+    this.channel = options.channel ?? DEFAULT_CHANNEL;
+    this.notifyDebounceMs = options.notifyDebounceMs ?? DEFAULT_NOTIFY_DEBOUNCE_MS;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.pendingRepollMs = options.pendingRepollMs ?? DEFAULT_PENDING_REPOLL_MS;
+    const { max: _max, ...clientConfig } = this.pool.options as PoolConfig;
+    this.notifier = new PgNotifier(clientConfig, this.channel, this.log);
+  }
+
+  migrate(onProgress?: (p: MigrationProgress) => void): Promise<RunMigrationsResult> {
+    return migrateEventStore(this.pool, onProgress);
+  }
+
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new RangeError('append needs at least one event');
+    if (events.length > MAX_EVENTS_PER_APPEND)
+      throw new RangeError(`append takes at most ${MAX_EVENTS_PER_APPEND} events`);
+    const ids = new Array<string>(events.length);
+    const types = new Array<string>(events.length);
+    const data = new Array<string>(events.length);
+    const metadata = new Array<string>(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      ids[i] = e.id;
+      types[i] = e.type;
+      data[i] = JSON.stringify(e.data ?? null);
+      metadata[i] = JSON.stringify(e.metadata ?? {});
+    }
+    const expected = options.expectedRevision;
+    const values = [streamId, encodeExpected(expected), ids, types, data, metadata];
+    let row: AppendRow;
+    try {
+      row = await this.callAppend(values);
+    } catch (err) {
+      // Two `any` appends of the same new ids raced; the second now sees the first's rows.
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION || expected !== 'any') {
+        throw this.mapAppendError(err, streamId);
+      }
+      row = await this.callAppend(values).catch((e: unknown) => {
+        throw this.mapAppendError(e, streamId);
+      });
+    }
+    switch (row.status) {
+      case 0:
+      case 1: {
+        if (row.status === 0) this.afterCommit();
+        return {
+          nextExpectedRevision: BigInt(row.revision as string),
+          position: { commit: BigInt(row.transaction_id as string), prepare: BigInt(row.seq as string) },
+        };
+      }
+      case 2: {
+        const actual = BigInt(row.revision as string);
+        throw new ConcurrencyError(streamId, expected, actual < 0n ? 'no_stream' : actual);
+      }
+      case 3:
+        throw new DuplicateEventIdError(streamId);
+      default:
+        throw new Error(`append_events returned unknown status ${row.status}`);
+    }
+  }
+
+  private async callAppend(values: unknown[]): Promise<AppendRow> {
+    const res = await this.pool.query<AppendRow>({ name: 'es_append', text: APPEND_SQL, values });
+    return res.rows[0];
+  }
+
+  private mapAppendError(err: unknown, streamId: string): unknown {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === UNIQUE_VIOLATION && e.constraint === 'events_event_id')
+      return new DuplicateEventIdError(streamId);
+    return err;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const limit = boundedCount(options.maxCount, MAX_READ_COUNT);
+    if (limit === 0) return [];
+    const from = options.fromRevision ?? (backwards ? BigInt('9223372036854775807') : 0n);
+    const res = await this.pool.query<EventRow>({
+      name: backwards ? 'es_read_backwards' : 'es_read_forwards',
+      text: backwards ? READ_BACKWARDS_SQL : READ_FORWARDS_SQL,
+      values: [streamId, from.toString(), limit],
+    });
+    return res.rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const limit = boundedCount(options.maxCount, MAX_READ_COUNT);
+    if (limit === 0) return [];
+    const after = options.after ?? START;
+    // xids start at 3, so (0, -1) is before every row.
+    const commit = after.commit < 0n ? 0n : after.commit;
+    const res = await this.pool.query<EventRow>({
+      name: 'es_read_all',
+      text: READ_ALL_SQL,
+      values: [commit.toString(), after.prepare.toString(), limit],
+    });
+    return res.rows.map(toRecorded);
+  }
+
+  /** True when committed or running appends exist that readers may not see yet (older xact open). */
+  async hasPendingEvents(): Promise<boolean> {
+    const res = await this.pool.query<{ pending: boolean }>({ name: 'es_pending', text: PENDING_SQL });
+    return res.rows[0].pending;
+  }
+
+  async headPosition(): Promise<GlobalPosition> {
+    const res = await this.pool.query<{ tx: string; seq: string }>({ name: 'es_head', text: HEAD_SQL });
+    if (res.rows.length === 0) return START;
+    return { commit: BigInt(res.rows[0].tx), prepare: BigInt(res.rows[0].seq) };
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    if (this.closed) throw new Error('event store is closed');
+    const sub = new PgAllSubscription(this, this.notifier, options, this.log, () =>
+      this.subscriptions.delete(sub),
+    );
+    this.subscriptions.add(sub);
+    return sub;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.notifyTimer) {
+      clearTimeout(this.notifyTimer);
+      this.notifyTimer = null;
+      await this.sendNotify();
+    }
+    await this.notifier.stop();
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  /** Wakes subscribers after a commit: in-process ones now, other processes by one debounced NOTIFY. */
+  private afterCommit(): void {
+    this.notifier.wakeLocal();
+    if (this.notifyTimer || this.closed) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null;
+      void this.sendNotify();
+    }, this.notifyDebounceMs);
+  }
+
+  private async sendNotify(): Promise<void> {
+    try {
+      await this.pool.query({
+        name: 'es_notify',
+        text: 'SELECT pg_notify($1, $2)',
+        values: [this.channel, ''],
+      });
+    } catch (err) {
+      this.log('event-store: NOTIFY failed (subscribers fall back to polling)', err);
+    }
+  }
+}

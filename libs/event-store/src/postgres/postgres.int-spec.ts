@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client, Pool } from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../../testing/src';
+import { describeEventStoreContract } from '../contract/event-store.contract';
+import { comparePositions, type RecordedEvent } from '../event-store';
+import { runMigrations } from './migrations';
+import { migrateEventStore, PostgresEventStore } from './postgres-event-store';
+
+describeEventStoreContract('postgres', async () => {
+  const db = await createTestDatabase();
+  const store = new PostgresEventStore({ connectionString: db.url, poolSize: 8 });
+  await store.migrate();
+  return { store, dispose: () => db.drop() };
+});
+
+describe('postgres event store specifics', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore({ connectionString: db.url, poolSize: 6 });
+    await store.migrate();
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('given a migrated database, when migrations run again from several starters at once, then each is a no-op and every version is recorded once', async () => {
+    const pools = [
+      new Pool({ connectionString: db.url, max: 1 }),
+      new Pool({ connectionString: db.url, max: 1 }),
+    ];
+    try {
+      const results = await Promise.all(pools.map((p) => migrateEventStore(p)));
+      for (const r of results) expect(r.applied).toEqual([]);
+      const { rows } = await pools[0].query(
+        `SELECT version FROM schema_migrations WHERE component = 'event-store' ORDER BY version`,
+      );
+      expect(rows.map((r) => r.version)).toEqual([1]);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  });
+
+  it('given a fresh component, when two starters run its migrations concurrently, then each version is applied exactly once', async () => {
+    const pools = [
+      new Pool({ connectionString: db.url, max: 1 }),
+      new Pool({ connectionString: db.url, max: 1 }),
+    ];
+    const migrations = [
+      { version: 1, name: 'table', sql: 'CREATE TABLE mig_probe (n int)' },
+      { version: 2, name: 'row', sql: 'INSERT INTO mig_probe VALUES (1)' },
+    ];
+    try {
+      const progress: string[] = [];
+      const results = await Promise.all(
+        pools.map((p) =>
+          runMigrations(p, migrations, {
+            component: 'probe',
+            onProgress: (e) => progress.push(`${e.version}:${e.status}`),
+          }),
+        ),
+      );
+      expect(results.map((r) => r.applied.length).sort()).toEqual([0, 2]);
+      expect(progress).toEqual(['1:applying', '1:applied', '2:applying', '2:applied']);
+      const { rows } = await pools[0].query('SELECT count(*)::int AS n FROM mig_probe');
+      expect(rows[0].n).toBe(1);
+      await expect(
+        runMigrations(pools[0], [{ ...migrations[0], sql: 'CREATE TABLE other (n int)' }], {
+          component: 'probe',
+        }),
+      ).rejects.toMatchObject({ code: 'MIGRATION_FAILED' });
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  });
+
+  it('given a transaction that appends first but commits last, when others commit meanwhile, then readers wait for it and no reader skips its event', async () => {
+    const prefix = `slow-${randomUUID().slice(0, 8)}`;
+    const from = await store.headPosition();
+    const sub = store.subscribeToAll({ after: from });
+    const seen: RecordedEvent[] = [];
+    let expectedTotal = Infinity;
+    const subscriber = (async () => {
+      for await (const e of sub) {
+        if (e.streamId.startsWith(prefix)) seen.push(e);
+        if (seen.length >= expectedTotal) break;
+      }
+    })();
+
+    // The slow writer takes its transaction id (and its sequence numbers) before the others.
+    const slow = new Client({ connectionString: db.url });
+    await slow.connect();
+    const slowId = randomUUID();
+    await slow.query('BEGIN');
+    await slow.query(
+      `SELECT * FROM append_events($1, -1, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`,
+      [`${prefix}-slow`, [slowId], ['Slow'], ['{}'], ['{}']],
+    );
+    const fast: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const id = randomUUID();
+      await store.append(`${prefix}-fast-${i % 4}`, [{ id, type: 'Fast', data: { i } }], {
+        expectedRevision: 'any',
+      });
+      fast.push(id);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    // While the slow transaction is open nothing after it is visible yet: readers are held back.
+    const visibleWhileOpen = (await store.readAll({ after: from, maxCount: 1000 })).filter((e) =>
+      e.streamId.startsWith(prefix),
+    );
+    expect(visibleWhileOpen).toEqual([]);
+    expect(seen).toEqual([]);
+
+    await slow.query('SELECT pg_sleep(0.2)');
+    await slow.query('COMMIT');
+    await slow.end();
+    expectedTotal = fast.length + 1;
+    const timeout = setTimeout(() => void sub.close(), 5_000);
+    await subscriber;
+    clearTimeout(timeout);
+
+    expect(seen.map((e) => e.id)).toEqual([slowId, ...fast]);
+    for (let i = 1; i < seen.length; i++)
+      expect(comparePositions(seen[i - 1].position, seen[i].position)).toBe(-1);
+  });
+
+  it('given a subscriber on one store instance, when another instance appends, then LISTEN/NOTIFY wakes it long before the fallback poll', async () => {
+    const listening = new PostgresEventStore({ connectionString: db.url, pollIntervalMs: 30_000 });
+    const writer = new PostgresEventStore({ connectionString: db.url, notifyDebounceMs: 1 });
+    try {
+      const s = `notify-${randomUUID()}`;
+      const sub = listening.subscribeToAll({ after: await listening.headPosition() });
+      const iterator = sub[Symbol.asyncIterator]();
+      const first = iterator.next();
+      // Let the subscription catch up and go to sleep first.
+      await new Promise((r) => setTimeout(r, 200));
+      const appendedAt = Date.now();
+      await writer.append(s, [{ id: randomUUID(), type: 'Pinged', data: {} }], {
+        expectedRevision: 'no_stream',
+      });
+      const got = await first;
+      expect(got.done).toBe(false);
+      expect((got.value as RecordedEvent).streamId).toBe(s);
+      expect(Date.now() - appendedAt).toBeLessThan(2_000);
+      await sub.close();
+    } finally {
+      await listening.close();
+      await writer.close();
+    }
+  });
+
+  it('given an event id already stored in another stream, when appended elsewhere, then it is refused as a duplicate', async () => {
+    const id = randomUUID();
+    await store.append(`dup-a-${id}`, [{ id, type: 'X', data: {} }], { expectedRevision: 'no_stream' });
+    await expect(
+      store.append(`dup-b-${id}`, [{ id, type: 'X', data: {} }], { expectedRevision: 'no_stream' }),
+    ).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
+    await expect(
+      store.append(`dup-c-${id}`, [{ id, type: 'X', data: {} }], { expectedRevision: 'any' }),
+    ).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
+  });
+});

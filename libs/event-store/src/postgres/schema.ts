@@ -1,0 +1,120 @@
+import type { Migration } from './migrations';
+
+/**
+ * Global order: every row records its appending transaction's id (`transaction_id`) and a sequence
+ * number (`seq`); `$all` is ordered by (transaction_id, seq) and readers only see rows whose transaction
+ * id is below the snapshot's xmin, i.e. every transaction that could still commit in front of them has
+ * finished. A late-committing writer can therefore never be skipped.
+ *
+ * `append_events` does a whole append in one round trip: check and move the stream's revision (the
+ * `streams` row lock serializes appends to one stream), insert the events, or recognise an idempotent
+ * retry. Expected revision is encoded as -1 = no_stream, -2 = any, n >= 0 = the last revision.
+ * Status: 0 appended, 1 already appended (idempotent), 2 wrong expected revision (revision = actual,
+ * -1 = no stream), 3 an id already exists elsewhere.
+ */
+export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, streams and append_events',
+    sql: `
+CREATE TABLE streams (
+  stream_id text PRIMARY KEY,
+  last_revision bigint NOT NULL
+);
+
+CREATE TABLE events (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  stream_id text NOT NULL,
+  revision bigint NOT NULL,
+  event_id uuid NOT NULL,
+  type text NOT NULL,
+  data jsonb NOT NULL,
+  metadata jsonb NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (stream_id, revision)
+);
+CREATE UNIQUE INDEX events_event_id ON events (event_id);
+CREATE INDEX events_global_order ON events (transaction_id, seq);
+
+CREATE FUNCTION append_events(
+  p_stream_id text,
+  p_expected bigint,
+  p_ids uuid[],
+  p_types text[],
+  p_data jsonb[],
+  p_metadata jsonb[]
+) RETURNS TABLE (status smallint, revision bigint, transaction_id text, seq bigint, recorded_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+  n integer := cardinality(p_ids);
+  v_last bigint;
+  v_from bigint;
+  v_in_stream integer;
+  v_anywhere integer;
+  v_found uuid[];
+BEGIN
+  IF n IS NULL OR n = 0 THEN
+    RAISE EXCEPTION 'append_events: no events' USING ERRCODE = '22023';
+  END IF;
+
+  IF p_expected = -2 THEN
+    -- any: a retry is recognised when every id is already in this stream
+    SELECT count(*) FILTER (WHERE e.stream_id = p_stream_id), count(*)
+      INTO v_in_stream, v_anywhere
+      FROM events e WHERE e.event_id = ANY (p_ids);
+    IF v_in_stream = n THEN
+      RETURN QUERY SELECT 1::smallint, e.revision, e.transaction_id::text, e.seq, e.recorded_at
+        FROM events e WHERE e.event_id = ANY (p_ids) ORDER BY e.revision DESC LIMIT 1;
+      RETURN;
+    ELSIF v_anywhere > 0 THEN
+      RETURN QUERY SELECT 3::smallint, NULL::bigint, NULL::text, NULL::bigint, NULL::timestamptz;
+      RETURN;
+    END IF;
+    INSERT INTO streams AS s (stream_id, last_revision) VALUES (p_stream_id, n - 1)
+      ON CONFLICT (stream_id) DO UPDATE SET last_revision = s.last_revision + n
+      RETURNING s.last_revision INTO v_last;
+  ELSIF p_expected = -1 THEN
+    INSERT INTO streams (stream_id, last_revision) VALUES (p_stream_id, n - 1)
+      ON CONFLICT (stream_id) DO NOTHING
+      RETURNING streams.last_revision INTO v_last;
+    v_from := 0;
+  ELSIF p_expected >= 0 THEN
+    UPDATE streams s SET last_revision = s.last_revision + n
+      WHERE s.stream_id = p_stream_id AND s.last_revision = p_expected
+      RETURNING s.last_revision INTO v_last;
+    v_from := p_expected + 1;
+  ELSE
+    RAISE EXCEPTION 'append_events: invalid expected revision %', p_expected USING ERRCODE = '22023';
+  END IF;
+
+  IF v_last IS NULL THEN
+    -- wrong expected revision, unless exactly these events already sit right after it
+    SELECT array_agg(e.event_id ORDER BY e.revision) INTO v_found
+      FROM events e
+      WHERE e.stream_id = p_stream_id AND e.revision >= v_from AND e.revision < v_from + n;
+    IF v_found = p_ids THEN
+      RETURN QUERY SELECT 1::smallint, e.revision, e.transaction_id::text, e.seq, e.recorded_at
+        FROM events e WHERE e.stream_id = p_stream_id AND e.revision = v_from + n - 1;
+      RETURN;
+    END IF;
+    SELECT s.last_revision INTO v_last FROM streams s WHERE s.stream_id = p_stream_id;
+    RETURN QUERY SELECT 2::smallint, coalesce(v_last, -1), NULL::text, NULL::bigint, NULL::timestamptz;
+    RETURN;
+  END IF;
+
+  v_from := v_last - n + 1;
+  RETURN QUERY
+    WITH ins AS (
+      INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
+      SELECT p_stream_id, v_from + u.ord - 1, u.id, u.type, u.data, u.metadata
+        FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord)
+      RETURNING events.seq
+    )
+    SELECT 0::smallint, v_last, pg_current_xact_id()::text, max(ins.seq), now() FROM ins;
+END
+$fn$;
+`,
+  },
+];
