@@ -1,0 +1,136 @@
+import type { Pool, PoolClient } from 'pg';
+import {
+  comparePositions,
+  formatPosition,
+  parsePosition,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@tollgate/event-store';
+import { ProjectionError, malformedEventError } from './errors';
+import { tableNamer, type AnyProjection, type DecodedEvent, type ProjectionContext } from './projection';
+
+/** One projection at one physical version, with the checkpoint this process last saw for it. */
+export interface Slot {
+  projection: AnyProjection;
+  version: number;
+  /** `live`: the version readers see. `building`: a rebuild's next version. */
+  role: 'live' | 'building';
+  position: GlobalPosition;
+  eventsApplied: bigint;
+}
+
+/** Events of the batch this slot has not seen yet (a shared read starts at the slowest slot). */
+export function pendingFor(slot: Slot, events: readonly RecordedEvent[]): RecordedEvent[] {
+  let i = 0;
+  while (i < events.length && comparePositions(events[i].position, slot.position) <= 0) i++;
+  return i === 0 ? (events as RecordedEvent[]) : events.slice(i);
+}
+
+/** Decodes before any I/O; a malformed known event throws PROJECTION_EVENT_MALFORMED naming it. */
+export function decodeBatch(
+  projection: AnyProjection,
+  events: readonly RecordedEvent[],
+): DecodedEvent<unknown>[] {
+  const out: DecodedEvent<unknown>[] = [];
+  for (const recorded of events) {
+    if (!projection.handles(recorded.type)) continue;
+    let event: unknown;
+    try {
+      event = projection.decode(recorded);
+    } catch (err) {
+      throw malformedEventError(projection.name, recorded, err);
+    }
+    if (event !== null) out.push({ event, recorded });
+  }
+  return out;
+}
+
+/**
+ * Applies a batch inside the caller's transaction: the projection's statements, then a compare-and-set
+ * of the checkpoint, so the rows and the checkpoint commit together or not at all.
+ */
+export async function applyInTransaction(
+  client: PoolClient,
+  slot: Slot,
+  events: readonly RecordedEvent[],
+  decoded: readonly DecodedEvent<unknown>[],
+  options: { lockRegistry: boolean },
+): Promise<GlobalPosition> {
+  const name = slot.projection.name;
+  if (options.lockRegistry) {
+    // FOR SHARE: a rebuild's switch (FOR UPDATE) waits for this batch, and later batches wait for it.
+    const { rows } = await client.query<{ live_version: number; building_version: number | null }>(
+      'SELECT live_version, building_version FROM projection_registry WHERE name = $1 FOR SHARE',
+      [name],
+    );
+    const current = slot.role === 'live' ? rows[0]?.live_version : rows[0]?.building_version;
+    if (current !== slot.version)
+      throw new ProjectionError(
+        'PROJECTION_VERSION_SWITCHED',
+        `projection ${name}: ${slot.role} version is now ${String(current)}, not ${slot.version}`,
+      );
+  }
+  const t = tableNamer(slot.version);
+  if (decoded.length > 0) {
+    const ctx: ProjectionContext = {
+      t,
+      rebuilding: slot.role === 'building',
+      query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+    };
+    const statements = await slot.projection.projectBatch(decoded, ctx);
+    for (const s of statements) await client.query(s.sql, s.params as unknown[] | undefined);
+  }
+  const next = events[events.length - 1].position;
+  const res = await client.query(
+    `UPDATE projection_checkpoints SET position = $4, events_applied = events_applied + $5, updated_at = now()
+      WHERE name = $1 AND version = $2 AND position = $3`,
+    [name, slot.version, formatPosition(slot.position), formatPosition(next), decoded.length],
+  );
+  if (res.rowCount !== 1)
+    throw new ProjectionError(
+      'PROJECTION_CHECKPOINT_MOVED',
+      `projection ${name} v${slot.version}: checkpoint is no longer ${formatPosition(slot.position)} (another runner moved it)`,
+    );
+  return next;
+}
+
+/** One transaction per batch and slot. Updates the slot only after the commit succeeded. */
+export async function applyBatch(pool: Pool, slot: Slot, events: readonly RecordedEvent[]): Promise<number> {
+  const pending = pendingFor(slot, events);
+  if (pending.length === 0) return 0;
+  const decoded = decodeBatch(slot.projection, pending);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const next = await applyInTransaction(client, slot, pending, decoded, { lockRegistry: true });
+    await client.query('COMMIT');
+    slot.position = next;
+    slot.eventsApplied += BigInt(decoded.length);
+    return pending.length;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export async function loadSlot(
+  db: Pool | PoolClient,
+  projection: AnyProjection,
+  version: number,
+  role: Slot['role'],
+): Promise<Slot> {
+  const { rows } = await db.query<{ position: string; events_applied: string }>(
+    'SELECT position, events_applied FROM projection_checkpoints WHERE name = $1 AND version = $2',
+    [projection.name, version],
+  );
+  if (!rows[0]) throw new Error(`projection ${projection.name} v${version}: no checkpoint row`);
+  return {
+    projection,
+    version,
+    role,
+    position: parsePosition(rows[0].position),
+    eventsApplied: BigInt(rows[0].events_applied),
+  };
+}
