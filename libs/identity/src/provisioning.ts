@@ -1,0 +1,125 @@
+import type { Pool, PoolClient } from 'pg';
+import { IdentityError } from './errors';
+import type { User, Workspace } from './model';
+import {
+  createUser,
+  createWorkspace,
+  findUserByEmail,
+  normalizeEmail,
+  setAdmin,
+  setMembership,
+  setPassword,
+} from './users';
+
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export interface CreateAdminInput {
+  email: string;
+  password: string;
+  displayName?: string;
+  /** When the email already belongs to a user: also replace their password (ends their sessions). */
+  resetPassword?: boolean;
+}
+
+/**
+ * `tollgate admin create`: an operator admin. A new email makes a new user; an existing user is
+ * promoted (their password is kept unless `resetPassword`). Safe to run again.
+ */
+export async function createAdmin(
+  pool: Pool,
+  input: CreateAdminInput,
+): Promise<{ user: User; created: boolean }> {
+  const email = normalizeEmail(input.email);
+  return inTransaction(pool, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`identity-user:${email}`]);
+    const existing = await findUserByEmail(tx, email);
+    if (!existing) {
+      const user = await createUser(tx, {
+        email,
+        password: input.password,
+        displayName: input.displayName ?? 'Admin',
+        isAdmin: true,
+      });
+      return { user, created: true };
+    }
+    await setAdmin(tx, existing.id, true);
+    if (input.resetPassword) await setPassword(tx, existing.id, input.password);
+    return { user: { ...existing, isAdmin: true }, created: false };
+  });
+}
+
+export interface CreateWorkspaceWithOwnerInput {
+  workspaceName: string;
+  ownerEmail: string;
+  /** Needed when the owner is a new user; ignored for an existing one. */
+  ownerPassword?: string;
+  ownerDisplayName?: string;
+  /** Fixed id (e.g. the demo seed's); random when absent. */
+  workspaceId?: string;
+}
+
+/** A new workspace whose owner is the user with that email, created first when new. */
+export async function createWorkspaceWithOwner(
+  pool: Pool,
+  input: CreateWorkspaceWithOwnerInput,
+): Promise<{ workspace: Workspace; owner: User; ownerCreated: boolean }> {
+  const email = normalizeEmail(input.ownerEmail);
+  return inTransaction(pool, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`identity-user:${email}`]);
+    let owner = await findUserByEmail(tx, email);
+    const ownerCreated = owner === null;
+    if (!owner) {
+      if (input.ownerPassword === undefined)
+        throw new IdentityError('USER_NOT_FOUND', `no user ${email}: give a password to create one`);
+      owner = await createUser(tx, {
+        email,
+        password: input.ownerPassword,
+        displayName: input.ownerDisplayName,
+      });
+    }
+    const workspace = await createWorkspace(tx, { name: input.workspaceName, id: input.workspaceId });
+    await setMembership(tx, { workspaceId: workspace.id, userId: owner.id, role: 'owner' });
+    return { workspace, owner, ownerCreated };
+  });
+}
+
+/** Adds (or re-roles) an existing or new user in a workspace. */
+export async function addWorkspaceMember(
+  pool: Pool,
+  input: {
+    workspaceId: string;
+    email: string;
+    role: 'owner' | 'member' | 'billing';
+    password?: string;
+    displayName?: string;
+  },
+): Promise<{ user: User; userCreated: boolean }> {
+  const email = normalizeEmail(input.email);
+  return inTransaction(pool, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`identity-user:${email}`]);
+    const { rowCount } = await tx.query('SELECT 1 FROM workspaces WHERE id = $1', [input.workspaceId]);
+    if (!rowCount) throw new IdentityError('WORKSPACE_NOT_FOUND', 'no such workspace');
+    let user = await findUserByEmail(tx, email);
+    const userCreated = user === null;
+    if (!user) {
+      if (input.password === undefined)
+        throw new IdentityError('USER_NOT_FOUND', `no user ${email}: give a password to create one`);
+      user = await createUser(tx, { email, password: input.password, displayName: input.displayName });
+    }
+    await setMembership(tx, { workspaceId: input.workspaceId, userId: user.id, role: input.role });
+    return { user, userCreated };
+  });
+}
