@@ -1,0 +1,72 @@
+import type { ConfirmedOrder, SellerSnapshot } from '../invoice/inputs';
+
+/** Demo seller and orders: used by the seeded demo, the benchmark and the tests. */
+export const DEMO_SELLER: SellerSnapshot = {
+  legalName: 'Tollgate Demo GmbH',
+  addressLines: ['Musterstraße 1'],
+  postalCode: '10115',
+  city: 'Berlin',
+  country: 'DE',
+  vatId: 'DE123456789',
+  email: 'billing@tollgate.example',
+  footer: 'Registered at Amtsgericht Berlin HRB 000000. IBAN DE00 0000 0000 0000 0000 00.',
+};
+
+/** A domestic B2C order: 100 credits for 100.00 EUR net + 19 % VAT, 10 bonus credits. */
+export function demoOrder(overrides: Partial<ConfirmedOrder> & { orderId: string }): ConfirmedOrder {
+  return {
+    workspaceId: 'ws-demo',
+    accountId: 'acct-demo',
+    packageLine: {
+      packageId: 'pkg-100',
+      description: '100 credits package',
+      creditsNanocredits: '100000000000',
+    },
+    bonusCreditsNanocredits: '10000000000',
+    taxSnapshot: {
+      currency: 'EUR',
+      netMinor: '10000',
+      taxMinor: '1900',
+      grossMinor: '11900',
+      breakdown: [{ label: 'VAT 19%', ratePercent: '19', netMinor: '10000', taxMinor: '1900' }],
+      reverseCharge: false,
+      legalNote: null,
+    },
+    buyer: {
+      legalName: 'Ada Customer',
+      addressLines: ['1 Example Road'],
+      postalCode: '80331',
+      city: 'München',
+      country: 'DE',
+      vatId: null,
+      email: 'ada@example.com',
+    },
+    confirmedAt: '2026-03-14T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** An EU B2B reverse-charge order (buyer in France with a VAT id). */
+export function demoReverseChargeOrder(orderId: string): ConfirmedOrder {
+  return demoOrder({
+    orderId,
+    taxSnapshot: {
+      currency: 'EUR',
+      netMinor: '50000',
+      taxMinor: '0',
+      grossMinor: '50000',
+      breakdown: [{ label: 'VAT 0% (reverse charge)', ratePercent: '0', netMinor: '50000', taxMinor: '0' }],
+      reverseCharge: true,
+      legalNote: 'Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC).',
+    },
+    buyer: {
+      legalName: 'Société Exemple SARL',
+      addressLines: ['12 rue de l’Exemple'],
+      postalCode: '75001',
+      city: 'Paris',
+      country: 'FR',
+      vatId: 'FR12345678901',
+      email: 'compta@exemple.fr',
+    },
+  });
+}
