@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/** One small stylesheet: readable on a phone, visible keyboard focus, no framework. */
+export const PORTAL_CSS = `
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#f6f7f9}
+a{color:#0b57d0}
+a:hover{text-decoration-thickness:2px}
+:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+.skip-link{position:absolute;left:-9999px;top:0;background:#fff;padding:.5rem 1rem;z-index:10}
+.skip-link:focus{left:.5rem;top:.5rem}
+.topbar{background:#111827;color:#f9fafb}
+.topbar-inner{max-width:64rem;margin:0 auto;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
+.brand{font-weight:700;color:#f9fafb;text-decoration:none;font-size:1.125rem}
+.topbar nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .75rem}
+.topbar nav a{color:#e5e7eb;padding:.25rem 0;display:inline-block}
+.topbar nav a[aria-current="page"]{color:#fff;font-weight:600}
+.who{margin-left:auto;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;font-size:.875rem;color:#d1d5db}
+.who form{margin:0}
+main{max-width:64rem;margin:0 auto;padding:1rem}
+h1{font-size:1.5rem;margin:.5rem 0 1rem}
+h2{font-size:1.125rem;margin:1.5rem 0 .5rem}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
+.muted{color:#57606a}
+.table-wrap{overflow-x:auto}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e5e7eb;white-space:nowrap}
+th{font-size:.875rem;color:#57606a}
+label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+input[type=email],input[type=password],input[type=text]{width:100%;max-width:28rem;font:inherit;padding:.6rem .7rem;border:1px solid #8c959f;border-radius:.375rem;background:#fff}
+button,.button{font:inherit;cursor:pointer;border-radius:.375rem;padding:.55rem 1rem;border:1px solid #0b57d0;background:#0b57d0;color:#fff;min-height:2.75rem}
+.button-quiet{background:transparent;border-color:#9ca3af;color:inherit;min-height:2.25rem;padding:.3rem .75rem}
+.alert{border-radius:.375rem;padding:.75rem 1rem;margin:0 0 1rem;border:1px solid}
+.alert-error{background:#fef2f2;border-color:#fca5a5;color:#7f1d1d}
+.login{max-width:26rem;margin:2rem auto}
+.badge{display:inline-block;font-size:.75rem;padding:.1rem .5rem;border-radius:1rem;background:#e5e7eb}
+@media (max-width:40rem){main{padding:.75rem}.who{margin-left:0;width:100%}}
+`.trim();
+
+export const PORTAL_CSS_VERSION = createHash('sha256').update(PORTAL_CSS).digest('hex').slice(0, 12);
+export const PORTAL_CSS_PATH = '/assets/portal.css';

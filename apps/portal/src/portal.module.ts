@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthController } from './identity/auth.controller';
+import { AdminGuard, SessionGuard, WorkspaceMemberGuard } from './identity/guards';
+import { MeController } from './identity/me.controller';
+import { PortalIdentityService } from './identity/portal-identity.service';
+import { PORTAL_OPTIONS, PORTAL_POOL, type PortalOptions } from './identity/portal-options';
+import { PortalAssetsController } from './layout/assets.controller';
+import { PagesController } from './views/pages.controller';
+
+/**
+ * The customer and admin workspaces: sign-in, sessions, the page shell and the identity JSON reads.
+ * Global, so any module's controllers can use SessionGuard / WorkspaceMemberGuard / AdminGuard.
+ * Needs nothing registered on fastify: Nest parses form bodies, cookies are handled here.
+ */
+@Module({})
+export class PortalModule {
+  static forRoot(options: PortalOptions): DynamicModule {
+    const shared = [PortalIdentityService, SessionGuard, WorkspaceMemberGuard, AdminGuard];
+    return {
+      module: PortalModule,
+      global: true,
+      controllers: [AuthController, MeController, PagesController, PortalAssetsController],
+      providers: [
+        { provide: PORTAL_OPTIONS, useValue: options },
+        { provide: PORTAL_POOL, useExisting: options.poolToken },
+        ...shared,
+      ],
+      exports: [PORTAL_OPTIONS, PORTAL_POOL, ...shared],
+    };
+  }
+}

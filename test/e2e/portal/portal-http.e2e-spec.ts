@@ -1,0 +1,208 @@
+import { PASSWORDS, PortalClient, startPortal, type PortalTestApp } from './portal-test-app';
+
+describe('portal identity over HTTP', () => {
+  let portal: PortalTestApp;
+
+  beforeAll(async () => {
+    portal = await startPortal();
+  }, 60_000);
+
+  afterAll(async () => {
+    await portal?.close();
+  });
+
+  async function signedIn(email: string, password: string): Promise<PortalClient> {
+    const client = new PortalClient(portal.url);
+    const res = await client.signIn(email, password);
+    expect(res.status).toBe(303);
+    return client;
+  }
+
+  describe('signing in and out', () => {
+    it('given no session, when / and a workspace page are opened, then both redirect to the login form', async () => {
+      const client = new PortalClient(portal.url);
+      expect((await client.request('/')).headers.get('location')).toBe('/login');
+      const page = await client.request(`/w/${portal.acme.id}`);
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/w/${portal.acme.id}`)}`);
+    });
+
+    it('given no session, when the JSON API is asked, then it answers 401 with a code', async () => {
+      const res = await new PortalClient(portal.url).request('/api/me');
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    });
+
+    it('given the right password, when signing in, then an HttpOnly SameSite=Lax session cookie is set and / leads to the workspace', async () => {
+      const client = new PortalClient(portal.url);
+      const res = await client.signIn('Alice@Acme.test', PASSWORDS.alice);
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/');
+      const session = res.setCookies.find((c) => c.startsWith('tg_session='));
+      expect(session).toMatch(/; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
+      expect(session).not.toMatch(/Secure/);
+      const home = await client.request('/');
+      expect(home.headers.get('location')).toBe(`/w/${portal.acme.id}`);
+      const page = await client.request(`/w/${portal.acme.id}`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Acme Robotics');
+      expect(page.body).toContain('carol@acme.test');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(page.headers.get('cache-control')).toBe('no-store');
+    });
+
+    it('given a wrong password, when signing in, then the form says so with 401 and no session is set', async () => {
+      const client = new PortalClient(portal.url);
+      const res = await client.signIn('alice@acme.test', 'not the password');
+      expect(res.status).toBe(401);
+      expect(res.body).toContain('That email and password do not match an account.');
+      expect(res.body).toContain('value="alice@acme.test"');
+      expect(client.cookie('tg_session')).toBeUndefined();
+    });
+
+    it('given a session, when signing out with its CSRF token, then the session no longer works', async () => {
+      const client = await signedIn('carol@acme.test', PASSWORDS.carol);
+      const oldCookie = client.cookie('tg_session')!;
+      const me = JSON.parse((await client.request('/api/me')).body) as { csrfToken: string };
+      const out = await client.request('/logout', { method: 'POST', form: { _csrf: me.csrfToken } });
+      expect(out.status).toBe(303);
+      expect(out.headers.get('location')).toBe('/login');
+      expect(client.cookie('tg_session')).toBeUndefined();
+      client.setCookie('tg_session', oldCookie);
+      expect((await client.request('/api/me')).status).toBe(401);
+    });
+
+    it('given a forged session cookie, when a page is opened, then it is treated as signed out', async () => {
+      const client = new PortalClient(portal.url);
+      client.setCookie('tg_session', 'A'.repeat(43));
+      expect((await client.request(`/w/${portal.acme.id}`)).status).toBe(303);
+    });
+
+    it('given a next path, when signing in, then only a same-site path is followed', async () => {
+      const client = new PortalClient(portal.url);
+      const form = await client.request(`/login?next=${encodeURIComponent('//evil.example/x')}`);
+      expect(form.body).not.toContain('evil.example');
+      const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
+      const res = await client.request('/login', {
+        method: 'POST',
+        form: {
+          _csrf: token,
+          email: 'alice@acme.test',
+          password: PASSWORDS.alice,
+          next: 'https://evil.example',
+        },
+      });
+      expect(res.headers.get('location')).toBe('/');
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it("given alice of Acme, when she opens Globex's page by id, then she gets 404 and nothing of Globex", async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const page = await alice.request(`/w/${portal.globex.id}`);
+      expect(page.status).toBe(404);
+      expect(page.body).not.toMatch(/Globex|bob@globex|Bob Hank/);
+      const unknown = await alice.request('/w/00000000-0000-4000-8000-000000000000');
+      expect(unknown.status).toBe(404);
+      expect(unknown.body).toBe(page.body);
+    });
+
+    it("given alice of Acme, when she asks for Globex's JSON by id, then it is the same 404 as for no workspace", async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const theirs = await alice.request(`/api/workspaces/${portal.globex.id}`);
+      const none = await alice.request('/api/workspaces/00000000-0000-4000-8000-000000000000');
+      const garbage = await alice.request('/api/workspaces/not-a-uuid');
+      expect(theirs.status).toBe(404);
+      expect(theirs.body).toBe(none.body);
+      expect(garbage.status).toBe(404);
+      expect(theirs.body).not.toMatch(/Globex|bob@globex/);
+      const mine = await alice.request(`/api/workspaces/${portal.acme.id}`);
+      expect(mine.status).toBe(200);
+      expect(JSON.parse(mine.body)).toMatchObject({
+        id: portal.acme.id,
+        name: 'Acme Robotics',
+        role: 'owner',
+        members: [
+          { email: 'alice@acme.test', role: 'owner' },
+          { email: 'carol@acme.test', role: 'billing' },
+        ],
+      });
+    });
+
+    it('given alice, when she asks /api/me, then only her own workspaces are listed', async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const me = JSON.parse((await alice.request('/api/me')).body) as Record<string, unknown>;
+      expect(me).toMatchObject({
+        user: { email: 'alice@acme.test', isAdmin: false },
+        workspaces: [{ id: portal.acme.id, name: 'Acme Robotics', role: 'owner' }],
+      });
+      expect(JSON.stringify(me)).not.toContain('Globex');
+    });
+
+    it('given a customer, when the admin workspace is opened, then it does not exist for them; an admin sees every workspace', async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      expect((await alice.request('/admin')).status).toBe(404);
+      const admin = await signedIn('admin@tollgate.test', PASSWORDS.admin);
+      expect((await admin.request('/')).headers.get('location')).toBe('/admin');
+      const page = await admin.request('/admin');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Acme Robotics');
+      expect(page.body).toContain('Globex Secret Labs');
+    });
+  });
+
+  describe('CSRF', () => {
+    it('given a session, when it posts /logout without a token, then 403 explains it and the session still works', async () => {
+      const bob = await signedIn('bob@globex.test', PASSWORDS.bob);
+      const res = await bob.request('/logout', { method: 'POST', form: {} });
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('security token');
+      expect(res.body).toContain('nothing was changed');
+      expect((await bob.request('/api/me')).status).toBe(200);
+    });
+
+    it("given a session, when it posts with another session's token, then it is refused", async () => {
+      const bob = await signedIn('bob@globex.test', PASSWORDS.bob);
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const aliceToken = (JSON.parse((await alice.request('/api/me')).body) as { csrfToken: string })
+        .csrfToken;
+      const res = await bob.request('/logout', { method: 'POST', headers: { 'x-csrf-token': aliceToken } });
+      expect(res.status).toBe(403);
+      expect((await bob.request('/api/me')).status).toBe(200);
+    });
+
+    it('given a JSON client, when it posts with the token in x-csrf-token, then it is accepted', async () => {
+      const bob = await signedIn('bob@globex.test', PASSWORDS.bob);
+      const token = (JSON.parse((await bob.request('/api/me')).body) as { csrfToken: string }).csrfToken;
+      const res = await bob.request('/logout', { method: 'POST', headers: { 'x-csrf-token': token } });
+      expect(res.status).toBe(303);
+      expect((await bob.request('/api/me')).status).toBe(401);
+    });
+
+    it('given a login form posted without its token, when signing in, then 403 and no session', async () => {
+      const client = new PortalClient(portal.url);
+      const res = await client.request('/login', {
+        method: 'POST',
+        form: { email: 'alice@acme.test', password: PASSWORDS.alice },
+      });
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('security token check failed');
+      expect(client.cookie('tg_session')).toBeUndefined();
+    });
+  });
+
+  describe('login rate limit', () => {
+    it('given 5 wrong passwords, when the right one comes next, then 429 with Retry-After and no session', async () => {
+      const client = new PortalClient(portal.url);
+      for (let i = 0; i < 5; i++) {
+        const res = await client.signIn('carol@acme.test', `wrong password ${i}`);
+        expect(res.status).toBe(401);
+      }
+      const blocked = await client.signIn('carol@acme.test', PASSWORDS.carol);
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+      expect(blocked.body).toContain('Too many failed sign-in attempts. Try again in 15 minutes.');
+      expect(client.cookie('tg_session')).toBeUndefined();
+    });
+  });
+});
