@@ -7,3 +7,7 @@ export * from './runtime/rebuild';
 export * from './runtime/status';
 export * from './runtime/dump';
 export * from './read-models';
+export * from './audit/replay';
+export * from './audit/format';
+export * from './cli/progress';
+export * from './cli/commands';

@@ -57,7 +57,7 @@ describe('ledger read models', () => {
       ],
       { expectedRevision: 3n },
     );
-    await waitForProjections(pool, store, names);
+    await waitForProjections(pool, store, names, { until: env.last() });
 
     const posted = 100n * C + 10n * C - 1_500_000_001n - 2n * C - 30n * C - 1n;
     const { rows: bal } = await pool.query('SELECT * FROM balances');
@@ -153,7 +153,7 @@ describe('ledger read models', () => {
         expectedRevision: 'no_stream',
       },
     );
-    await waitForProjections(pool, store, names);
+    await waitForProjections(pool, store, names, { until: env.last() });
     const { rows } = await pool.query(`SELECT * FROM balances WHERE account_id = 'a2'`);
     // 11 credits used against a 10-credit lease: the lease holds back nothing more (never below 0).
     expect(rows[0]).toEqual(
@@ -165,7 +165,7 @@ describe('ledger read models', () => {
       }),
     );
     await store.append('account-a2', [ev.leaseReserved('a2', 'l3', 5n * C)], { expectedRevision: 2n });
-    await waitForProjections(pool, store, names);
+    await waitForProjections(pool, store, names, { until: env.last() });
     const { rows: after } = await pool.query(`SELECT * FROM balances WHERE account_id = 'a2'`);
     expect(after[0]).toEqual(
       expect.objectContaining({

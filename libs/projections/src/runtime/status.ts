@@ -5,6 +5,7 @@ import {
   formatPosition,
   parsePosition,
   type EventStore,
+  type GlobalPosition,
 } from '@tollgate/event-store';
 import type { AnyProjection } from './projection';
 import { migrateProjectionRuntime, type RegistryRow } from './schema';
@@ -76,15 +77,19 @@ export async function projectionStatus(
   return out;
 }
 
-/** Waits until every named projection's live checkpoint has reached the store's head (tests, startup). */
+/**
+ * Waits until every named projection's live checkpoint has reached `until` (default: the store's head
+ * now). Pass the position an append returned to wait for that append: the head readers may see can
+ * trail a just-committed append while an older transaction is still open.
+ */
 export async function waitForProjections(
   pool: Pool,
   store: EventStore,
   names: readonly string[],
-  options: { timeoutMs?: number; pollMs?: number } = {},
+  options: { until?: GlobalPosition; timeoutMs?: number; pollMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  const head = await store.headPosition();
+  const head = options.until ?? (await store.headPosition());
   while (true) {
     const { rows } = await pool.query<{ name: string; position: string }>(
       `SELECT c.name, c.position FROM projection_checkpoints c

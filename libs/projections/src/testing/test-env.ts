@@ -1,11 +1,19 @@
 import { Pool } from 'pg';
-import { migrateEventStore, PostgresEventStore } from '@tollgate/event-store';
+import {
+  START,
+  comparePositions,
+  migrateEventStore,
+  PostgresEventStore,
+  type GlobalPosition,
+} from '@tollgate/event-store';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 
 export interface ProjectionTestEnv {
   db: TestDatabase;
   pool: Pool;
   store: PostgresEventStore;
+  /** Highest position any append through `store` returned (wait for projections up to it). */
+  last(): GlobalPosition;
   close(): Promise<void>;
 }
 
@@ -15,10 +23,18 @@ export async function projectionTestEnv(): Promise<ProjectionTestEnv> {
   const pool = new Pool({ connectionString: db.url, max: 12 });
   await migrateEventStore(pool);
   const store = new PostgresEventStore({ pool, pollIntervalMs: 100, log: () => undefined });
+  let last: GlobalPosition = START;
+  const append = store.append.bind(store);
+  store.append = async (...args) => {
+    const r = await append(...args);
+    if (comparePositions(r.position, last) > 0) last = r.position;
+    return r;
+  };
   return {
     db,
     pool,
     store,
+    last: () => last,
     close: async () => {
       await store.close();
       await pool.end();
