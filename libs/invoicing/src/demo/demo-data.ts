@@ -1,4 +1,8 @@
+import { DomainError } from '@tollgate/event-store';
+import { decideInvoice, evolveInvoice, initialInvoiceState, type InvoiceCommand } from '../invoice/decider';
+import type { InvoiceEvent } from '../invoice/events';
 import type { ConfirmedOrder, SellerSnapshot } from '../invoice/inputs';
+import { DEFAULT_SERIES, formatInvoiceNumber } from '../numbering/series';
 
 /** Demo seller and orders: used by the seeded demo, the benchmark and the tests. */
 export const DEMO_SELLER: SellerSnapshot = {
@@ -69,4 +73,65 @@ export function demoReverseChargeOrder(orderId: string): ConfirmedOrder {
       email: 'compta@exemple.fr',
     },
   });
+}
+
+/** A finalized invoice's events built through the decider (no store): for previews, benches and tests. */
+export function demoInvoiceEvents(
+  order: ConfirmedOrder,
+  options: {
+    invoiceId?: string;
+    sequence?: number;
+    refunds?: { refundId: string; grossMinor: bigint }[];
+  } = {},
+): InvoiceEvent[] {
+  const invoiceId = options.invoiceId ?? `inv-${order.orderId}`;
+  const sequence = options.sequence ?? 42;
+  const year = new Date(order.confirmedAt).getUTCFullYear();
+  const commands: InvoiceCommand[] = [
+    {
+      type: 'DraftInvoice',
+      invoiceId,
+      seriesId: DEFAULT_SERIES.id,
+      order,
+      seller: DEMO_SELLER,
+      draftedAt: order.confirmedAt,
+    },
+    {
+      type: 'ClaimInvoiceNumber',
+      invoiceId,
+      seriesId: DEFAULT_SERIES.id,
+      year,
+      sequence,
+      claimedAt: order.confirmedAt,
+    },
+    {
+      type: 'FinalizeInvoice',
+      invoiceId,
+      seriesId: DEFAULT_SERIES.id,
+      year,
+      sequence,
+      number: formatInvoiceNumber(DEFAULT_SERIES, year, sequence),
+      finalizedAt: order.confirmedAt,
+    },
+    ...(options.refunds ?? []).map((r): InvoiceCommand => ({
+      type: 'IssueCreditNote',
+      invoiceId,
+      creditNoteId: `cn-${r.refundId}`,
+      refundId: r.refundId,
+      grossMinor: r.grossMinor,
+      reason: 'Customer request',
+      issuedAt: order.confirmedAt,
+    })),
+  ];
+  let state = initialInvoiceState();
+  const events: InvoiceEvent[] = [];
+  for (const command of commands) {
+    const result = decideInvoice(command, state);
+    if (result instanceof DomainError) throw result;
+    for (const e of result) {
+      state = evolveInvoice(state, e);
+      events.push(e);
+    }
+  }
+  return events;
 }
