@@ -22,6 +22,8 @@ main{max-width:64rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.125rem;margin:1.5rem 0 .5rem}
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
+.card>h2:first-child{margin-top:0}
+caption{text-align:left;padding:.25rem 0}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 .muted{color:#57606a}
 .table-wrap{overflow-x:auto}

@@ -28,7 +28,7 @@ export const WORKSPACE_TEMPLATE = `
   <h2 id="members-h">Members</h2>
   <div class="table-wrap">
     <table>
-      <caption class="muted" style="text-align:left">People in {{workspace.name}}</caption>
+      <caption class="muted">People in {{workspace.name}}</caption>
       <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th></tr></thead>
       <tbody>
         {{#each members}}
