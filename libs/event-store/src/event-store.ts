@@ -127,15 +127,6 @@ export class ConcurrencyError extends Error {
   }
 }
 
-/** An appended event's id is already stored somewhere else than this append's place. */
-export class DuplicateEventIdError extends Error {
-  readonly code = 'DUPLICATE_EVENT_ID';
-  constructor(readonly streamId: string) {
-    super(`stream ${streamId}: an event id of this append is already stored elsewhere`);
-    this.name = 'DuplicateEventIdError';
-  }
-}
-
 export function isConcurrencyError(value: unknown): value is ConcurrencyError {
   return value instanceof ConcurrencyError;
 }

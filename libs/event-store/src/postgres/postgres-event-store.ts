@@ -1,7 +1,6 @@
 import { Pool, type PoolConfig } from 'pg';
 import {
   ConcurrencyError,
-  DuplicateEventIdError,
   START,
   type AppendResult,
   type EventMetadata,
@@ -45,7 +44,6 @@ const DEFAULT_POLL_INTERVAL_MS = 500;
 const DEFAULT_PENDING_REPOLL_MS = 15;
 const MAX_EVENTS_PER_APPEND = 10_000;
 const MAX_READ_COUNT = 100_000;
-const UNIQUE_VIOLATION = '23505';
 
 /** Runs the event store's migrations (idempotent; safe with concurrent starters). */
 export function migrateEventStore(
@@ -135,6 +133,7 @@ export class PostgresEventStore implements EventStore {
   private notifyTimer: NodeJS.Timeout | null = null;
   private readonly subscriptions = new Set<PgAllSubscription>();
   private closed = false;
+  private readonly onPoolError = (err: Error): void => this.log('event-store pool: idle client error', err);
 
   constructor(options: PostgresEventStoreOptions) {
     if (options.pool) {
@@ -149,8 +148,10 @@ export class PostgresEventStore implements EventStore {
     } else {
       throw new Error('PostgresEventStore needs a pool or a connectionString');
     }
-    this.log = options.log ?? ((message, error) => console.error(message, error ?? ''));
-    this.pool.on('error', (err) => this.log('event-store pool: idle client error', err));
+    this.log =
+      options.log ??
+      ((message, error) => console.error(message, error instanceof Error ? error.message : (error ?? '')));
+    this.pool.on('error', this.onPoolError);
     this.channel = options.channel ?? DEFAULT_CHANNEL;
     this.notifyDebounceMs = options.notifyDebounceMs ?? DEFAULT_NOTIFY_DEBOUNCE_MS;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -184,18 +185,7 @@ export class PostgresEventStore implements EventStore {
     }
     const expected = options.expectedRevision;
     const values = [streamId, encodeExpected(expected), ids, types, data, metadata];
-    let row: AppendRow;
-    try {
-      row = await this.callAppend(values);
-    } catch (err) {
-      // Two `any` appends of the same new ids raced; the second now sees the first's rows.
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION || expected !== 'any') {
-        throw this.mapAppendError(err, streamId);
-      }
-      row = await this.callAppend(values).catch((e: unknown) => {
-        throw this.mapAppendError(e, streamId);
-      });
-    }
+    const row = await this.callAppend(values);
     switch (row.status) {
       case 0:
       case 1: {
@@ -209,8 +199,6 @@ export class PostgresEventStore implements EventStore {
         const actual = BigInt(row.revision as string);
         throw new ConcurrencyError(streamId, expected, actual < 0n ? 'no_stream' : actual);
       }
-      case 3:
-        throw new DuplicateEventIdError(streamId);
       default:
         throw new Error(`append_events returned unknown status ${row.status}`);
     }
@@ -219,13 +207,6 @@ export class PostgresEventStore implements EventStore {
   private async callAppend(values: unknown[]): Promise<AppendRow> {
     const res = await this.pool.query<AppendRow>({ name: 'es_append', text: APPEND_SQL, values });
     return res.rows[0];
-  }
-
-  private mapAppendError(err: unknown, streamId: string): unknown {
-    const e = err as { code?: string; constraint?: string };
-    if (e.code === UNIQUE_VIOLATION && e.constraint === 'events_event_id')
-      return new DuplicateEventIdError(streamId);
-    return err;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -287,6 +268,7 @@ export class PostgresEventStore implements EventStore {
     }
     await this.notifier.stop();
     if (this.ownsPool) await this.pool.end();
+    else this.pool.off('error', this.onPoolError);
   }
 
   /** Wakes subscribers after a commit: in-process ones now, other processes by one debounced NOTIFY. */

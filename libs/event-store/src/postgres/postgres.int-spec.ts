@@ -154,15 +154,4 @@ describe('postgres event store specifics', () => {
       await writer.close();
     }
   });
-
-  it('given an event id already stored in another stream, when appended elsewhere, then it is refused as a duplicate', async () => {
-    const id = randomUUID();
-    await store.append(`dup-a-${id}`, [{ id, type: 'X', data: {} }], { expectedRevision: 'no_stream' });
-    await expect(
-      store.append(`dup-b-${id}`, [{ id, type: 'X', data: {} }], { expectedRevision: 'no_stream' }),
-    ).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
-    await expect(
-      store.append(`dup-c-${id}`, [{ id, type: 'X', data: {} }], { expectedRevision: 'any' }),
-    ).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
-  });
 });
