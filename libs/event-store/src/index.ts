@@ -4,3 +4,4 @@ export * from './postgres/migrations';
 export { migrateEventStore, PostgresEventStore } from './postgres/postgres-event-store';
 export type { PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { EVENT_STORE_MIGRATIONS } from './postgres/schema';
+export * from './command-handler';
