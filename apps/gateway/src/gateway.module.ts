@@ -1,0 +1,187 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Pool } from 'pg';
+import { runMigrations } from '@tollgate/event-store';
+import {
+  CatalogCache,
+  CircuitBreakers,
+  DEFAULT_CATALOG_CACHE,
+  DEFAULT_CIRCUIT_BREAKER,
+  DEFAULT_PROXY_OPTIONS,
+  DEFAULT_UPSTREAM_POOL,
+  GatewayProxy,
+  KeyRateLimiter,
+  KeySpendTracker,
+  UpstreamPools,
+  warmTokenizer,
+  type CatalogCacheOptions,
+  type CircuitBreakerOptions,
+  type CreditAdmission,
+  type GatewayProxyOptions,
+  type UpstreamPoolOptions,
+} from '@tollgate/gateway-core';
+import { GatewayAdmin } from './catalog/gateway-admin';
+import { GATEWAY_CATALOG_COMPONENT, GATEWAY_CATALOG_MIGRATIONS } from './catalog/migrations';
+import { PostgresCatalog } from './catalog/postgres-catalog';
+import { OpenAiErrorFilter } from './http/openai-error.filter';
+import { OpenAiController } from './http/openai.controller';
+import { SecretBox } from './secrets/secret-box';
+
+export interface GatewayModuleOptions {
+  /** Postgres holding the gateway catalog (shared with the rest of the process). */
+  pool: Pool;
+  /** 32 bytes; seals upstream keys at rest. */
+  masterKey: Buffer;
+  /** Credit admission (the lease manager over the ledger). */
+  admission: CreditAdmission;
+  /** Run the catalog migrations on start (idempotent). Default true. */
+  migrate?: boolean;
+  /** Load the tokenizer at start so the first estimate does not stall a request. Default true. */
+  warmTokenizer?: boolean;
+  proxy?: Partial<Omit<GatewayProxyOptions, 'now' | 'random'>>;
+  cache?: Partial<Omit<CatalogCacheOptions, 'now'>>;
+  upstream?: Partial<UpstreamPoolOptions>;
+  circuitBreaker?: Partial<Omit<CircuitBreakerOptions, 'now'>>;
+  /** How often charged key spend is written to the catalog (spend limits). */
+  keySpendFlushMs?: number;
+}
+
+export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
+export const CREDIT_ADMISSION = Symbol('CREDIT_ADMISSION');
+
+const DEFAULT_KEY_SPEND_FLUSH_MS = 1_000;
+
+/** Migrations of the gateway catalog tables; the CLI's `migrate` should call this too. */
+export function migrateGatewayCatalog(pool: Pool): Promise<unknown> {
+  return runMigrations(pool, GATEWAY_CATALOG_MIGRATIONS, { component: GATEWAY_CATALOG_COMPONENT });
+}
+
+/** Start-up and shutdown of the gateway's moving parts. */
+@Injectable()
+export class GatewayLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayModuleOptions,
+    @Inject(PostgresCatalog) private readonly catalog: PostgresCatalog,
+    @Inject(CatalogCache) private readonly cache: CatalogCache,
+    @Inject(KeySpendTracker) private readonly keySpend: KeySpendTracker,
+    @Inject(UpstreamPools) private readonly pools: UpstreamPools,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.options.migrate !== false) await migrateGatewayCatalog(this.options.pool);
+    if (this.options.warmTokenizer !== false) warmTokenizer();
+    this.timer = setInterval(
+      () => void this.flushKeySpend(),
+      this.options.keySpendFlushMs ?? DEFAULT_KEY_SPEND_FLUSH_MS,
+    );
+    this.timer.unref();
+  }
+
+  /** Writes charged spend to the keys' rows; on failure it stays pending for the next round. */
+  flushKeySpend(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    const entries = this.keySpend.drain();
+    if (entries.length === 0) return Promise.resolve();
+    this.flushing = this.catalog
+      .addKeySpend(entries)
+      .then(() => this.keySpend.persisted(entries, (id) => this.cache.cachedKey(id)))
+      .catch(() => undefined)
+      .finally(() => {
+        this.flushing = null;
+      });
+    return this.flushing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.options.admission.close();
+    await this.flushKeySpend();
+    await this.pools.close();
+  }
+}
+
+/**
+ * The OpenAI-compatible gateway (/v1). Import `GatewayModule.forRoot(...)` into the all-in-one app or
+ * run it alone (main.ts). Its OpenAI error filter only answers for /v1 paths.
+ */
+@Module({})
+export class GatewayModule {
+  static forRoot(options: GatewayModuleOptions): DynamicModule {
+    const now = (): number => Date.now();
+    const providers: Provider[] = [
+      { provide: GATEWAY_OPTIONS, useValue: options },
+      { provide: CREDIT_ADMISSION, useValue: options.admission },
+      { provide: SecretBox, useFactory: () => new SecretBox(options.masterKey) },
+      {
+        provide: PostgresCatalog,
+        useFactory: (box: SecretBox) => new PostgresCatalog(options.pool, box),
+        inject: [SecretBox],
+      },
+      {
+        provide: GatewayAdmin,
+        useFactory: (box: SecretBox) => new GatewayAdmin(options.pool, box),
+        inject: [SecretBox],
+      },
+      {
+        provide: CatalogCache,
+        useFactory: (catalog: PostgresCatalog) =>
+          new CatalogCache(catalog, { ...DEFAULT_CATALOG_CACHE, ...options.cache, now }),
+        inject: [PostgresCatalog],
+      },
+      { provide: KeyRateLimiter, useFactory: () => new KeyRateLimiter(now) },
+      { provide: KeySpendTracker, useFactory: () => new KeySpendTracker() },
+      {
+        provide: CircuitBreakers,
+        useFactory: () =>
+          new CircuitBreakers({
+            ...DEFAULT_CIRCUIT_BREAKER,
+            ...options.circuitBreaker,
+            now: () => performance.now(),
+          }),
+      },
+      {
+        provide: UpstreamPools,
+        useFactory: () =>
+          new UpstreamPools({
+            ...DEFAULT_UPSTREAM_POOL,
+            ...options.upstream,
+            timeouts: { ...DEFAULT_UPSTREAM_POOL.timeouts, ...options.upstream?.timeouts },
+          }),
+      },
+      {
+        provide: GatewayProxy,
+        useFactory: (
+          catalog: CatalogCache,
+          pools: UpstreamPools,
+          breakers: CircuitBreakers,
+          rateLimiter: KeyRateLimiter,
+          keySpend: KeySpendTracker,
+        ) =>
+          new GatewayProxy(
+            { catalog, admission: options.admission, pools, breakers, rateLimiter, keySpend },
+            { ...DEFAULT_PROXY_OPTIONS, ...options.proxy, now, random: Math.random },
+          ),
+        inject: [CatalogCache, UpstreamPools, CircuitBreakers, KeyRateLimiter, KeySpendTracker],
+      },
+      GatewayLifecycle,
+      { provide: APP_FILTER, useClass: OpenAiErrorFilter },
+    ];
+    return {
+      module: GatewayModule,
+      controllers: [OpenAiController],
+      providers,
+      exports: [GatewayAdmin, CatalogCache, GatewayProxy, CREDIT_ADMISSION, GatewayLifecycle],
+    };
+  }
+}

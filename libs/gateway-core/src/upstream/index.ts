@@ -1,0 +1,3 @@
+export * from './sse';
+export * from './tokenizer';
+export * from './upstream-client';
