@@ -1,0 +1,7 @@
+export * from './tokens';
+export * from './error-codes';
+export * from './commands';
+export * from './run-ledger-command';
+export * from './handlers/account.handlers';
+export * from './handlers/lease.handlers';
+export * from './ledger.module';
