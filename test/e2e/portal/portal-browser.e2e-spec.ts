@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Page callbacks run in Chromium, so this file also sees the DOM types.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -7,6 +9,9 @@ const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'screenshots');
 const PHONE = { width: 390, height: 844, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
 const DESKTOP = { width: 1280, height: 800 };
+
+// A shared 2-core machine: generous per-test time, the tests themselves take well under a second or two.
+jest.setTimeout(30_000);
 
 describe('portal in a browser (Chromium)', () => {
   let portal: PortalTestApp;
@@ -84,7 +89,11 @@ describe('portal in a browser (Chromium)', () => {
     expect(page.url()).toBe(`${portal.url}/w/${portal.acme.id}`);
     expect(await page.$eval('h1', (h) => h.textContent)).toBe('Acme Robotics');
     const members = await page.$$eval('tbody tr', (rows) =>
-      rows.map((r) => [...r.cells].map((c) => c.textContent?.trim()).join(' ')),
+      rows.map((r) =>
+        Array.from(r.cells)
+          .map((c) => c.textContent?.trim())
+          .join(' '),
+      ),
     );
     expect(members).toEqual(['Alice Ng alice@acme.test owner', 'Carol Diaz carol@acme.test billing']);
     const overflowPx = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

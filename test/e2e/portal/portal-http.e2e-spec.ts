@@ -1,5 +1,8 @@
 import { PASSWORDS, PortalClient, startPortal, type PortalTestApp } from './portal-test-app';
 
+// A shared 2-core machine: generous per-test time, the tests themselves take well under a second or two.
+jest.setTimeout(20_000);
+
 describe('portal identity over HTTP', () => {
   let portal: PortalTestApp;
 
