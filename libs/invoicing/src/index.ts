@@ -12,3 +12,5 @@ export * from './pdf/templates';
 export * from './pdf/pdf-renderer';
 export * from './pdf/invoice-pdf';
 export * from './demo/demo-data';
+export * from './csv/statement-csv';
+export * from './demo/demo-statement';
