@@ -14,3 +14,5 @@ export * from './pdf/invoice-pdf';
 export * from './demo/demo-data';
 export * from './csv/statement-csv';
 export * from './demo/demo-statement';
+export * from './read-model/invoices.projection';
+export * from './csv/statement-source';
