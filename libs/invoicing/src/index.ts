@@ -16,3 +16,4 @@ export * from './csv/statement-csv';
 export * from './demo/demo-statement';
 export * from './read-model/invoices.projection';
 export * from './csv/statement-source';
+export * from './read-model/invoice-queries';
