@@ -11,6 +11,8 @@ import {
   listWorkspaceMembers,
   migrateIdentity,
   pruneExpiredSessions,
+  pruneLoginFailures,
+  renameWorkspace,
   resolveSession,
   revokeSession,
   sha256,
@@ -113,6 +115,18 @@ describe('identity (Postgres)', () => {
         ['alice@acme.test', 'owner'],
         ['carol@acme.test', 'billing'],
       ]);
+    });
+
+    it('given a workspace, when renamed, then the new name is trimmed and kept; an empty name is refused', async () => {
+      const { workspace } = await createWorkspaceWithOwner(pool, {
+        workspaceName: 'Old name',
+        ownerEmail: 'renamer@example.com',
+        ownerPassword: 'renamer password',
+      });
+      expect((await renameWorkspace(pool, workspace.id, '  New name ')).name).toBe('New name');
+      await expect(renameWorkspace(pool, workspace.id, '   ')).rejects.toMatchObject({
+        code: 'NAME_INVALID',
+      });
     });
 
     it('given an unknown owner and no password, when a workspace is created, then it fails and nothing is written', async () => {
@@ -264,6 +278,18 @@ describe('identity (Postgres)', () => {
       expect(results.filter((r) => r.kind === 'rate_limited').length).toBe(10 - checked);
       const { rows } = await pool.query('SELECT 1 FROM login_failures WHERE ip = $1', [ip]);
       expect(rows.length).toBe(checked);
+    });
+
+    it('given failures older than the window, when pruned, then only they are deleted', async () => {
+      const ip = '192.0.2.6';
+      await attemptLogin(pool, { email, password: 'old wrong 1', ip, now: t0 }, limit);
+      await attemptLogin(pool, { email, password: 'new wrong 1', ip, now: at(20) }, limit);
+      await pruneLoginFailures(pool, at(25), limit);
+      const { rows } = await pool.query<{ attempted_at: Date }>(
+        'SELECT attempted_at FROM login_failures WHERE ip = $1',
+        [ip],
+      );
+      expect(rows.map((r) => r.attempted_at)).toEqual([at(20)]);
     });
 
     it('given an unknown email, when tried, then it fails like a wrong password and still counts', async () => {

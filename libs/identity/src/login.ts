@@ -16,6 +16,7 @@ export type LoginResult =
   | { kind: 'rate_limited'; retryAfterMs: number };
 
 const KEY_MAX_LENGTH = 254;
+const PRUNE_BATCH = 1000;
 
 /**
  * Checks a sign-in under a per (email, ip) failure limit kept in Postgres, so it holds across portal
@@ -60,4 +61,18 @@ export async function attemptLogin(
   if (!user) return { kind: 'invalid_credentials' };
   await pool.query('DELETE FROM login_failures WHERE email = $1 AND ip = $2', [email, ip]);
   return { kind: 'signed_in', user };
+}
+
+/** Deletes up to one batch of failures that no longer count anywhere; returns how many. */
+export async function pruneLoginFailures(
+  pool: Pool,
+  now: Date,
+  limit: LoginRateLimit = DEFAULT_LOGIN_RATE_LIMIT,
+): Promise<number> {
+  const res = await pool.query(
+    `DELETE FROM login_failures WHERE id IN (
+       SELECT id FROM login_failures WHERE attempted_at <= $1 LIMIT ${PRUNE_BATCH})`,
+    [new Date(now.getTime() - limit.windowMs)],
+  );
+  return res.rowCount ?? 0;
 }

@@ -13,3 +13,8 @@ export function sha256(text: string): Buffer {
 export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
+
+/** A generated password to print once (demo seed, `tollgate admin create` without --password). */
+export function randomPassword(): string {
+  return randomBytes(15).toString('base64url');
+}

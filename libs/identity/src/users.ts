@@ -140,6 +140,16 @@ export async function createWorkspace(
   return { id: rows[0].id, name: rows[0].name, createdAt: rows[0].created_at };
 }
 
+export async function renameWorkspace(db: Db, workspaceId: string, name: string): Promise<Workspace> {
+  const checked = checkName(name, 'workspace name');
+  const { rows } = await db.query<{ id: string; name: string; created_at: Date }>(
+    'UPDATE workspaces SET name = $2 WHERE id = $1 RETURNING id, name, created_at',
+    [workspaceId, checked],
+  );
+  if (!rows[0]) throw new IdentityError('WORKSPACE_NOT_FOUND', 'no such workspace');
+  return { id: rows[0].id, name: rows[0].name, createdAt: rows[0].created_at };
+}
+
 /** Adds the user to the workspace, or changes their role when they are already in it. */
 export async function setMembership(
   db: Db,

@@ -88,6 +88,7 @@ describe('portal in a browser (Chromium)', () => {
     await signIn(page, 'alice@acme.test', PASSWORDS.alice);
     expect(page.url()).toBe(`${portal.url}/w/${portal.acme.id}`);
     expect(await page.$eval('h1', (h) => h.textContent)).toBe('Acme Robotics');
+    expect(await unlabelledControls(page)).toEqual([]);
     const members = await page.$$eval('tbody tr', (rows) =>
       rows.map((r) =>
         Array.from(r.cells)

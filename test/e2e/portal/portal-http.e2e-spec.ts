@@ -194,6 +194,69 @@ describe('portal identity over HTTP', () => {
     });
   });
 
+  describe('a real write: renaming a workspace', () => {
+    async function acmeName(): Promise<string> {
+      const { rows } = await portal.pool.query<{ name: string }>(
+        'SELECT name FROM workspaces WHERE id = $1',
+        [portal.acme.id],
+      );
+      return rows[0].name;
+    }
+
+    it('given the owner, when the rename form is posted without its token, then 403 and the name is unchanged', async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const res = await alice.request(`/w/${portal.acme.id}/name`, {
+        method: 'POST',
+        form: { name: 'Hijacked' },
+      });
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('nothing was changed');
+      expect(await acmeName()).toBe('Acme Robotics');
+    });
+
+    it('given a billing member, when she renames, then 403 for her role; another tenant gets 404; the name is unchanged', async () => {
+      const carol = await signedIn('carol@acme.test', PASSWORDS.carol);
+      const carolToken = (JSON.parse((await carol.request('/api/me')).body) as { csrfToken: string })
+        .csrfToken;
+      const byCarol = await carol.request(`/w/${portal.acme.id}/name`, {
+        method: 'POST',
+        form: { _csrf: carolToken, name: 'Carol Co' },
+      });
+      expect(byCarol.status).toBe(403);
+      const bob = await signedIn('bob@globex.test', PASSWORDS.bob);
+      const bobToken = (JSON.parse((await bob.request('/api/me')).body) as { csrfToken: string }).csrfToken;
+      const byBob = await bob.request(`/w/${portal.acme.id}/name`, {
+        method: 'POST',
+        form: { _csrf: bobToken, name: 'Bob Co' },
+      });
+      expect(byBob.status).toBe(404);
+      expect(await acmeName()).toBe('Acme Robotics');
+    });
+
+    it('given the owner with the form token, when she renames, then the page shows the new name; an empty name is a 400', async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const page = await alice.request(`/w/${portal.acme.id}`);
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+      const empty = await alice.request(`/w/${portal.acme.id}/name`, {
+        method: 'POST',
+        form: { _csrf: token, name: '  ' },
+      });
+      expect(empty.status).toBe(400);
+      expect(empty.body).toContain('Enter a name of 1 to 120 characters.');
+      const ok = await alice.request(`/w/${portal.acme.id}/name`, {
+        method: 'POST',
+        form: { _csrf: token, name: 'Acme <Robotics> & Co' },
+      });
+      expect(ok.status).toBe(303);
+      const renamed = await alice.request(`/w/${portal.acme.id}`);
+      expect(renamed.body).toContain('Acme &lt;Robotics&gt; &amp; Co');
+      await portal.pool.query('UPDATE workspaces SET name = $2 WHERE id = $1', [
+        portal.acme.id,
+        'Acme Robotics',
+      ]);
+    });
+  });
+
   describe('login rate limit', () => {
     it('given 5 wrong passwords, when the right one comes next, then 429 with Retry-After and no session', async () => {
       const client = new PortalClient(portal.url);

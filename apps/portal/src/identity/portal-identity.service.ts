@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import {
@@ -8,6 +8,8 @@ import {
   DEFAULT_SESSION_POLICY,
   findWorkspaceForMember,
   listMemberships,
+  pruneExpiredSessions,
+  pruneLoginFailures,
   randomToken,
   resolveSession,
   revokeSession,
@@ -27,6 +29,8 @@ export const SESSION_COOKIE = 'tg_session';
 /** Pre-session CSRF token for the login form (double-submit: cookie and hidden field must match). */
 export const LOGIN_CSRF_COOKIE = 'tg_login_csrf';
 const LOGIN_CSRF_MAX_AGE_SECONDS = 2 * 60 * 60;
+/** Expired sessions and stale login failures are swept this often (each sweep deletes one batch). */
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function isUnsafeMethod(method: string): boolean {
@@ -41,7 +45,9 @@ function bodyField(body: unknown, name: string): string | undefined {
 
 /** The request-facing side of identity: cookies, sessions, CSRF, sign-in. */
 @Injectable()
-export class PortalIdentityService {
+export class PortalIdentityService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('PortalIdentity');
+  private pruneTimer?: NodeJS.Timeout;
   private readonly sessionPolicy;
   private readonly loginRateLimit;
   private readonly now: () => Date;
@@ -53,6 +59,25 @@ export class PortalIdentityService {
     this.sessionPolicy = options.sessionPolicy ?? DEFAULT_SESSION_POLICY;
     this.loginRateLimit = options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT;
     this.now = options.now ?? (() => new Date());
+  }
+
+  onModuleInit(): void {
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  /** One sweep of dead sessions and login failures that no longer count. */
+  async prune(): Promise<void> {
+    try {
+      await pruneExpiredSessions(this.pool, this.now());
+      await pruneLoginFailures(this.pool, this.now(), this.loginRateLimit);
+    } catch (err) {
+      this.logger.warn(`identity prune failed: ${(err as Error).message}`);
+    }
   }
 
   /** The signed-in principal, or null; resolved at most once per request. */

@@ -24,6 +24,18 @@ export const WORKSPACE_TEMPLATE = `
   <section class="card" aria-labelledby="keys-h"><h2 id="keys-h">API keys</h2><p class="muted">Key management comes with the gateway's key store.</p></section>
   <section class="card" aria-labelledby="billing-h"><h2 id="billing-h">Billing</h2><p class="muted">Credit packages and invoices come with payments.</p></section>
 </div>
+{{#if canRename}}
+<section class="card" aria-labelledby="settings-h">
+  <h2 id="settings-h">Settings</h2>
+  {{#if renameError}}<div class="alert alert-error" role="alert" id="rename-error">{{renameError}}</div>{{/if}}
+  <form method="post" action="/w/{{workspace.id}}/name">
+    <input type="hidden" name="_csrf" value="{{csrfToken}}">
+    <label for="workspace-name">Workspace name</label>
+    <input id="workspace-name" name="name" type="text" required maxlength="120" value="{{workspace.name}}"{{#if renameError}} aria-describedby="rename-error"{{/if}}>
+    <p><button type="submit">Rename</button></p>
+  </form>
+</section>
+{{/if}}
 <section aria-labelledby="members-h">
   <h2 id="members-h">Members</h2>
   <div class="table-wrap">
