@@ -17,3 +17,4 @@ export * from './demo/demo-statement';
 export * from './read-model/invoices.projection';
 export * from './csv/statement-source';
 export * from './read-model/invoice-queries';
+export * from './pdf/downloads';
