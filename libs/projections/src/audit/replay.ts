@@ -172,17 +172,17 @@ export function foldHistory(
     }
     switch (f.kind) {
       case 'lease_reserved': {
-        const l = leases.get(f.leaseId) ?? { amount: 0n, used: 0n, open: false };
+        const l = leases.get(`${f.accountId}\u0000${f.leaseId}`) ?? { amount: 0n, used: 0n, open: false };
         if (!l.open) {
           l.amount = f.amountNanocredits;
           l.open = true;
           leased += holds(l);
         }
-        leases.set(f.leaseId, l);
+        leases.set(`${f.accountId}\u0000${f.leaseId}`, l);
         break;
       }
       case 'lease_closed': {
-        const l = leases.get(f.leaseId);
+        const l = leases.get(`${f.accountId}\u0000${f.leaseId}`);
         if (l?.open) {
           leased -= holds(l);
           l.open = false;
@@ -193,11 +193,11 @@ export function foldHistory(
         usageEvents += 1;
         usagePrice += f.priceNanocredits;
         usageCost += f.costNanocredits;
-        const l = leases.get(f.leaseId) ?? { amount: 0n, used: 0n, open: false };
+        const l = leases.get(`${f.accountId}\u0000${f.leaseId}`) ?? { amount: 0n, used: 0n, open: false };
         const before = holds(l);
         l.used += f.priceNanocredits;
         leased += holds(l) - before;
-        leases.set(f.leaseId, l);
+        leases.set(`${f.accountId}\u0000${f.leaseId}`, l);
         break;
       }
       case 'account_opened':

@@ -64,16 +64,20 @@ const balanceColumns: Column<Balance>[] = [
 ];
 
 const leaseColumns: Column<Lease>[] = [
-  { name: 'lease_id', type: 'text', value: (l) => l.leaseId },
   { name: 'account_id', type: 'text', value: (l) => l.accountId },
+  { name: 'lease_id', type: 'text', value: (l) => l.leaseId },
   { name: 'amount_nanocredits', type: 'bigint', value: (l) => l.amount.toString() },
   { name: 'used_nanocredits', type: 'bigint', value: (l) => l.used.toString() },
   { name: 'open', type: 'boolean', value: (l) => l.open },
 ];
 
+/** Lease ids are unique per account only (usage streams are `usage-{account}-{lease}`). */
+const leaseKey = (accountId: string, leaseId: string): string => `${accountId}\u0000${leaseId}`;
+
 function upsertAll<Row>(table: string, key: string, columns: Column<Row>[], rows: Row[]): SqlStatement[] {
+  const keys = key.split(',').map((k) => k.trim());
   const set = columns
-    .filter((c) => c.name !== key)
+    .filter((c) => !keys.includes(c.name))
     .map((c) => `${c.name} = excluded.${c.name}`)
     .join(', ');
   return bulkInsert(table, columns, rows, `ON CONFLICT (${key}) DO UPDATE SET ${set}`);
@@ -108,15 +112,16 @@ export const balancesProjection: AnyProjection = {
     },
     {
       base: 'balance_leases',
-      orderBy: 'lease_id',
+      orderBy: 'account_id, lease_id',
       internal: true,
       ddl: (t) => [
         `CREATE TABLE ${t('balance_leases')} (
-           lease_id text PRIMARY KEY,
            account_id text NOT NULL,
+           lease_id text NOT NULL,
            amount_nanocredits bigint NOT NULL,
            used_nanocredits bigint NOT NULL,
-           open boolean NOT NULL
+           open boolean NOT NULL,
+           PRIMARY KEY (account_id, lease_id)
          )`,
       ],
     },
@@ -125,11 +130,11 @@ export const balancesProjection: AnyProjection = {
   decode: ledgerFact,
   async projectBatch(events: readonly DecodedEvent<LedgerFact>[], ctx: ProjectionContext) {
     const accountIds = new Set<string>();
-    const leaseIds = new Set<string>();
+    const leaseKeys = new Map<string, [string, string]>();
     for (const { event: f } of events) {
       accountIds.add(f.accountId);
       if (f.kind === 'lease_reserved' || f.kind === 'lease_closed' || f.kind === 'usage')
-        leaseIds.add(f.leaseId);
+        leaseKeys.set(leaseKey(f.accountId, f.leaseId), [f.accountId, f.leaseId]);
     }
     const balances = new Map<string, Balance>();
     for (const r of await ctx.query<BalanceRow>(
@@ -148,18 +153,21 @@ export const balancesProjection: AnyProjection = {
         updatedAt: r.updated_at,
       });
     const leases = new Map<string, Lease>();
-    if (leaseIds.size > 0)
+    if (leaseKeys.size > 0) {
+      const pairs = [...leaseKeys.values()];
       for (const r of await ctx.query<LeaseRow>(
-        `SELECT * FROM ${ctx.t('balance_leases')} WHERE lease_id = ANY($1)`,
-        [[...leaseIds]],
+        `SELECT l.* FROM ${ctx.t('balance_leases')} l
+           JOIN unnest($1::text[], $2::text[]) AS k(account_id, lease_id) USING (account_id, lease_id)`,
+        [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
       ))
-        leases.set(r.lease_id, {
+        leases.set(leaseKey(r.account_id, r.lease_id), {
           leaseId: r.lease_id,
           accountId: r.account_id,
           amount: BigInt(r.amount_nanocredits),
           used: BigInt(r.used_nanocredits),
           open: r.open,
         });
+    }
     const touchedLeases = new Set<string>();
 
     for (const { event: f, recorded } of events) {
@@ -193,7 +201,7 @@ export const balancesProjection: AnyProjection = {
           b.overdraftLimit = f.limitNanocredits;
           break;
         case 'lease_reserved': {
-          const existing = leases.get(f.leaseId);
+          const existing = leases.get(leaseKey(f.accountId, f.leaseId));
           if (existing && existing.open) break; // reserved twice: the first reservation stands
           const lease: Lease = existing ?? {
             leaseId: f.leaseId,
@@ -204,39 +212,39 @@ export const balancesProjection: AnyProjection = {
           };
           lease.amount = f.amountNanocredits;
           lease.open = true;
-          leases.set(f.leaseId, lease);
+          leases.set(leaseKey(f.accountId, f.leaseId), lease);
           b.leased += outstanding(lease);
           b.openLeases += 1;
-          touchedLeases.add(f.leaseId);
+          touchedLeases.add(leaseKey(f.accountId, f.leaseId));
           break;
         }
         case 'lease_closed': {
-          const lease = leases.get(f.leaseId);
+          const lease = leases.get(leaseKey(f.accountId, f.leaseId));
           if (!lease || !lease.open) break;
           b.leased -= outstanding(lease);
           lease.open = false;
           b.openLeases -= 1;
-          touchedLeases.add(f.leaseId);
+          touchedLeases.add(leaseKey(f.accountId, f.leaseId));
           break;
         }
         case 'usage': {
           b.posted -= f.priceNanocredits;
-          const lease = leases.get(f.leaseId);
+          const lease = leases.get(leaseKey(f.accountId, f.leaseId));
           if (lease) {
             const before = outstanding(lease);
             lease.used += f.priceNanocredits;
             b.leased += outstanding(lease) - before;
-            touchedLeases.add(f.leaseId);
+            touchedLeases.add(leaseKey(f.accountId, f.leaseId));
           } else {
             // Usage before its reservation is visible: remember it, so the lease opens net of it.
-            leases.set(f.leaseId, {
+            leases.set(leaseKey(f.accountId, f.leaseId), {
               leaseId: f.leaseId,
               accountId: f.accountId,
               amount: 0n,
               used: f.priceNanocredits,
               open: false,
             });
-            touchedLeases.add(f.leaseId);
+            touchedLeases.add(leaseKey(f.accountId, f.leaseId));
           }
           break;
         }
@@ -250,7 +258,7 @@ export const balancesProjection: AnyProjection = {
       ...upsertAll(ctx.t('balances'), 'account_id', balanceColumns, [...balances.values()]),
       ...upsertAll(
         ctx.t('balance_leases'),
-        'lease_id',
+        'account_id, lease_id',
         leaseColumns,
         [...touchedLeases].map((id) => leases.get(id) as Lease),
       ),

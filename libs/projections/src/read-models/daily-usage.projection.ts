@@ -87,17 +87,13 @@ export const dailyUsageProjection: AnyProjection = {
     }
     const rows = [...days.values()];
     if (rows.length === 0) return [];
-    const [insert] = bulkInsert(ctx.t('daily_usage'), columns, rows);
     // Alias the target so the increments read the stored row.
-    return [
-      {
-        sql:
-          insert.sql.replace(
-            `INSERT INTO ${ctx.t('daily_usage')} `,
-            `INSERT INTO ${ctx.t('daily_usage')} AS d `,
-          ) + ` ON CONFLICT (account_id, api_key_id, model, day) DO UPDATE SET ${ADD}`,
-        params: insert.params,
-      },
-    ];
+    return bulkInsert(
+      ctx.t('daily_usage'),
+      columns,
+      rows,
+      `ON CONFLICT (account_id, api_key_id, model, day) DO UPDATE SET ${ADD}`,
+      'd',
+    );
   },
 };

@@ -175,4 +175,28 @@ describe('ledger read models', () => {
       }),
     );
   });
+
+  it('given two accounts whose leases share an id, when one settles, then only its own lease is released', async () => {
+    const { store, pool } = env;
+    for (const id of ['s1', 's2'])
+      await store.append(
+        `account-${id}`,
+        [ev.opened(id), ev.purchased(id, 10n * C), ev.leaseReserved(id, 'same', 4n * C)],
+        {
+          expectedRevision: 'no_stream',
+        },
+      );
+    await store.append('usage-s1-same', [ev.usage('s1', 'same', { priceNanocredits: C })], {
+      expectedRevision: 'no_stream',
+    });
+    await store.append('account-s1', [ev.leaseSettled('s1', 'same', C, 3n * C, 1)], { expectedRevision: 2n });
+    await waitForProjections(pool, store, names, { until: env.last() });
+    const { rows } = await pool.query(
+      `SELECT account_id, posted_nanocredits, leased_nanocredits FROM balances WHERE account_id IN ('s1', 's2') ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { account_id: 's1', posted_nanocredits: (9n * C).toString(), leased_nanocredits: '0' },
+      { account_id: 's2', posted_nanocredits: (10n * C).toString(), leased_nanocredits: (4n * C).toString() },
+    ]);
+  });
 });

@@ -10,22 +10,26 @@ export interface Column<Row> {
 }
 
 /**
- * One multi-row INSERT for a whole batch: each column is one array parameter, so 1,000 rows are one
- * statement and one round trip, whatever the row count.
+ * One multi-row INSERT for a whole batch: the rows travel as one JSON array parameter (JSON.stringify
+ * is native and far cheaper than escaping array literals), so 2,000 rows are one statement and one
+ * round trip. bigints travel as decimal text and are cast back in SQL, so they stay exact.
  */
 export function bulkInsert<Row>(
   table: string,
   columns: readonly Column<Row>[],
   rows: readonly Row[],
   onConflict = '',
+  alias = '',
 ): SqlStatement[] {
   if (rows.length === 0) return [];
   const names = columns.map((c) => c.name).join(', ');
-  const arrays = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
+  const payload = rows.map((r) => columns.map((c) => toParam(c.value(r))));
+  // Positional arrays keep the JSON small; the SELECT turns element i into column i.
+  const select = columns.map((c, i) => `(r->>${i})::${c.type}`).join(', ');
   return [
     {
-      sql: `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ${onConflict}`,
-      params: columns.map((c) => rows.map((r) => toParam(c.value(r)))),
+      sql: `INSERT INTO ${table}${alias ? ` AS ${alias}` : ''} (${names}) SELECT ${select} FROM jsonb_array_elements($1::jsonb) AS r ${onConflict}`,
+      params: [JSON.stringify(payload)],
     },
   ];
 }

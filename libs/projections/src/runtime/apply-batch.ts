@@ -101,7 +101,10 @@ export async function applyBatch(pool: Pool, slot: Slot, events: readonly Record
   const decoded = decodeBatch(slot.projection, pending);
   const client = await pool.connect();
   try {
+    // Read-model batches may skip the WAL flush wait: a server crash loses whole batches (rows and
+    // checkpoint together), which are projected again; it never splits one.
     await client.query('BEGIN');
+    await client.query('SET LOCAL synchronous_commit = off');
     const next = await applyInTransaction(client, slot, pending, decoded, { lockRegistry: true });
     await client.query('COMMIT');
     slot.position = next;

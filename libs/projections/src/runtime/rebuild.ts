@@ -5,6 +5,7 @@ import {
   formatPosition,
   type EventStore,
   type GlobalPosition,
+  type RecordedEvent,
 } from '@tollgate/event-store';
 import { applyBatch, applyInTransaction, decodeBatch, loadSlot, pendingFor, type Slot } from './apply-batch';
 import { ProjectionError } from './errors';
@@ -119,18 +120,21 @@ export async function rebuildProjections(
     progress('building', START);
     // Catch up to head outside any lock: readers and the live runner are not disturbed.
     let after: GlobalPosition = START;
-    while (active().length > 0) {
+    // The next page is read while this one is applied.
+    let reading: Promise<RecordedEvent[]> | null = store.readAll({ after, maxCount: batchSize });
+    while (reading && active().length > 0) {
       if (options.signal?.aborted) throw new Error('rebuild aborted');
-      const events = await store.readAll({ after, maxCount: batchSize });
+      const events: RecordedEvent[] = await reading;
       if (events.length === 0) break;
+      after = events[events.length - 1].position;
+      reading = events.length < batchSize ? null : store.readAll({ after, maxCount: batchSize });
       await Promise.all(
         active().map((slot) => applyBatch(pool, slot, events).catch((err: unknown) => fail(slot, err))),
       );
       eventsRead += events.length;
-      after = events[events.length - 1].position;
       progress('building', after);
-      if (events.length < batchSize) break;
     }
+    await reading?.catch(() => undefined);
 
     progress('switching', after);
     for (const slot of active()) {

@@ -188,9 +188,8 @@ export class ProjectionRunner {
           continue;
         }
         this.changed = false;
-        const events = await this.store.readAll({ after: this.slowest(), maxCount: this.batchSize });
-        if (events.length > 0) await this.applyAll(events);
-        if (events.length === this.batchSize || this.changed) continue;
+        const events = await this.catchUp();
+        if (events === this.batchSize || this.changed) continue;
         await this.follow();
       } catch (err) {
         if (this.stopping) break;
@@ -201,6 +200,33 @@ export class ProjectionRunner {
         await sleep(ERROR_BACKOFF_MS, this.abort.signal);
         await this.reloadSlots().catch(() => undefined);
       }
+    }
+  }
+
+  /**
+   * Catch-up mode: pages of `$all` from the slowest checkpoint, the next page read while this one is
+   * applied. Returns the size of the last page (a full page means there is more).
+   */
+  private async catchUp(): Promise<number> {
+    let after = this.slowest();
+    let reading = this.store.readAll({ after, maxCount: this.batchSize });
+    try {
+      while (!this.stopping) {
+        const events = await reading;
+        if (events.length === 0) return 0;
+        after = events[events.length - 1].position;
+        const full = events.length === this.batchSize;
+        if (full) reading = this.store.readAll({ after, maxCount: this.batchSize });
+        await this.applyAll(events);
+        if (!full) return events.length;
+        // Leadership changes, failures and version switches restart from the checkpoints.
+        if (this.changed || this.slots.size === 0 || comparePositions(this.slowest(), after) !== 0)
+          return this.batchSize;
+        if (Date.now() - this.lastAcquireMs >= this.lockRetryMs) return this.batchSize;
+      }
+      return 0;
+    } finally {
+      reading.catch(() => undefined);
     }
   }
 
