@@ -15,6 +15,8 @@ import {
   renameWorkspace,
   resolveSession,
   revokeSession,
+  seedDemoIdentity,
+  DEMO_WORKSPACE_ID,
   sha256,
   verifyCsrfToken,
   type LoginRateLimit,
@@ -127,6 +129,32 @@ describe('identity (Postgres)', () => {
       await expect(renameWorkspace(pool, workspace.id, '   ')).rejects.toMatchObject({
         code: 'NAME_INVALID',
       });
+    });
+
+    it('given the demo seed, when it runs twice, then one admin and one demo workspace exist and the first passwords still work', async () => {
+      const first = await seedDemoIdentity(pool, {
+        adminPassword: 'demo admin pw 1',
+        customerPassword: 'demo customer 1',
+      });
+      const second = await seedDemoIdentity(pool, {
+        adminPassword: 'other admin pw',
+        customerPassword: 'other customer',
+      });
+      expect(first).toEqual({
+        admin: { email: 'admin@example.com', created: true },
+        customer: { email: 'demo@example.com', created: true, workspaceId: DEMO_WORKSPACE_ID },
+      });
+      expect(second.admin.created).toBe(false);
+      expect(second.customer.created).toBe(false);
+      const login = (email: string, password: string) =>
+        attemptLogin(pool, { email, password, ip: '10.9.9.9', now: t0 }).then((r) => r.kind);
+      expect(await login('admin@example.com', 'demo admin pw 1')).toBe('signed_in');
+      expect(await login('demo@example.com', 'demo customer 1')).toBe('signed_in');
+      const { rows } = await pool.query(
+        'SELECT count(*)::int AS n FROM workspace_members WHERE workspace_id = $1',
+        [DEMO_WORKSPACE_ID],
+      );
+      expect(rows[0].n).toBe(1);
     });
 
     it('given an unknown owner and no password, when a workspace is created, then it fails and nothing is written', async () => {

@@ -7,3 +7,4 @@ export * from './users';
 export * from './sessions';
 export * from './login';
 export * from './provisioning';
+export * from './demo-seed';

@@ -1,4 +1,4 @@
-import { PASSWORDS, PortalClient, startPortal, type PortalTestApp } from './portal-test-app';
+import { ADMIN_TOKEN, PASSWORDS, PortalClient, startPortal, type PortalTestApp } from './portal-test-app';
 
 // A shared 2-core machine: generous per-test time, the tests themselves take well under a second or two.
 jest.setTimeout(20_000);
@@ -151,6 +151,35 @@ describe('portal identity over HTTP', () => {
       expect(page.status).toBe(200);
       expect(page.body).toContain('Acme Robotics');
       expect(page.body).toContain('Globex Secret Labs');
+    });
+  });
+
+  describe('admin JSON API guard (used by another module)', () => {
+    it("given the operator's bearer token, when the admin API is called, then it is admitted as the token", async () => {
+      const res = await new PortalClient(portal.url).request('/admin/api/whoami', {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ actor: 'admin-token' });
+    });
+
+    it('given a wrong bearer token, even with an admin session, when the admin API is called, then 401', async () => {
+      const admin = await signedIn('admin@tollgate.test', PASSWORDS.admin);
+      const res = await admin.request('/admin/api/whoami', {
+        headers: { authorization: 'Bearer tga_wrong' },
+      });
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ code: 'ADMIN_TOKEN_INVALID' });
+    });
+
+    it('given sessions, when the admin API is called, then an admin is admitted as a user and a customer gets 404', async () => {
+      const admin = await signedIn('admin@tollgate.test', PASSWORDS.admin);
+      const me = JSON.parse((await admin.request('/api/me')).body) as { user: { id: string } };
+      const asAdmin = await admin.request('/admin/api/whoami');
+      expect(JSON.parse(asAdmin.body)).toEqual({ actor: `user:${me.user.id}` });
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      expect((await alice.request('/admin/api/whoami')).status).toBe(404);
+      expect((await new PortalClient(portal.url).request('/admin/api/whoami')).status).toBe(401);
     });
   });
 

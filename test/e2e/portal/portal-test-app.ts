@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Controller, Get, Module, UseGuards, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
@@ -11,9 +11,26 @@ import {
   type Workspace,
 } from '@tollgate/identity';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import {
+  AdminGuard,
+  CurrentAdmin,
+  describeAdminActor,
+  type AdminActor,
+} from '../../../apps/portal/src/identity';
 import { PortalModule } from '../../../apps/portal/src/portal.module';
 
 const POOL = Symbol('TEST_PG_POOL');
+export const ADMIN_TOKEN = 'tga_test_admin_token_0123456789';
+
+/** How another team's admin JSON API would use the guard; lives in a module other than PortalModule. */
+@Controller('admin/api')
+class AdminProbeController {
+  @Get('whoami')
+  @UseGuards(AdminGuard)
+  whoami(@CurrentAdmin() actor: AdminActor) {
+    return { actor: describeAdminActor(actor) };
+  }
+}
 
 /** Stands in for the CLI's AppModule: a global module that provides the pool under its own token. */
 @Module({})
@@ -22,7 +39,8 @@ class TestRootModule {
     return {
       module: TestRootModule,
       global: true,
-      imports: [PortalModule.forRoot({ poolToken: POOL })],
+      imports: [PortalModule.forRoot({ poolToken: POOL, adminToken: ADMIN_TOKEN })],
+      controllers: [AdminProbeController],
       providers: [{ provide: POOL, useValue: pool }],
       exports: [POOL],
     };

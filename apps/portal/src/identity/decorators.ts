@@ -1,8 +1,10 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { UnauthenticatedException } from './errors';
 import {
+  getAdminActor,
   getCachedPrincipal,
   getWorkspaceAccess,
+  type AdminActor,
   type PortalPrincipal,
   type WorkspaceAccess,
 } from './principal';
@@ -24,3 +26,10 @@ export const CurrentWorkspace = createParamDecorator(
     return access;
   },
 );
+
+/** The admin behind the request (`{ kind: 'user', user }` or `{ kind: 'token' }`); use behind AdminGuard. */
+export const CurrentAdmin = createParamDecorator((_data: unknown, context: ExecutionContext): AdminActor => {
+  const actor = getAdminActor(context.switchToHttp().getRequest<object>());
+  if (!actor) throw new Error('CurrentAdmin used without AdminGuard');
+  return actor;
+});

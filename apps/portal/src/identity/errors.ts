@@ -43,3 +43,12 @@ export class WorkspaceRoleException extends HttpException {
     );
   }
 }
+
+export class InvalidAdminTokenException extends HttpException {
+  constructor() {
+    super(
+      { statusCode: 401, code: 'ADMIN_TOKEN_INVALID', message: 'The bearer token is not the admin token.' },
+      HttpStatus.UNAUTHORIZED,
+    );
+  }
+}

@@ -1,15 +1,17 @@
-import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { isUuid, type WorkspaceRole } from '@tollgate/identity';
+import { constantTimeEqual, isUuid, type WorkspaceRole } from '@tollgate/identity';
 import {
   CsrfRejectedException,
+  InvalidAdminTokenException,
   PortalNotFoundException,
   UnauthenticatedException,
   WorkspaceRoleException,
 } from './errors';
 import { isUnsafeMethod, PortalIdentityService } from './portal-identity.service';
-import { setWorkspaceAccess, type PortalPrincipal } from './principal';
+import { PORTAL_OPTIONS, type PortalOptions } from './portal-options';
+import { setAdminActor, setWorkspaceAccess, type PortalPrincipal } from './principal';
 
 /** Route parameter that names the workspace for WorkspaceMemberGuard. */
 export const WORKSPACE_ID_PARAM = 'workspaceId';
@@ -66,14 +68,32 @@ export class WorkspaceMemberGuard implements CanActivate {
   }
 }
 
-/** Needs an operator admin. Anyone else gets 404: the admin workspace does not exist for them. */
+/**
+ * Needs an operator admin: a signed-in admin (with CSRF on writes), or `Authorization: Bearer` with the
+ * operator's admin token when PortalOptions.adminToken is set (no cookie, so no CSRF). A wrong bearer
+ * token is a 401, never a fall-back to the session. Signed-in non-admins get 404: the admin workspace
+ * does not exist for them. `@CurrentAdmin()` tells who acted.
+ */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(private readonly identity: PortalIdentityService) {}
+  constructor(
+    private readonly identity: PortalIdentityService,
+    @Inject(PORTAL_OPTIONS) private readonly options: PortalOptions,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const principal = await signedIn(this.identity, context.switchToHttp().getRequest<FastifyRequest>());
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const authorization = request.headers.authorization;
+    if (typeof authorization === 'string' && /^bearer /i.test(authorization)) {
+      const token = authorization.slice('bearer '.length).trim();
+      if (!this.options.adminToken || !constantTimeEqual(token, this.options.adminToken))
+        throw new InvalidAdminTokenException();
+      setAdminActor(request, { kind: 'token' });
+      return true;
+    }
+    const principal = await signedIn(this.identity, request);
     if (!principal.user.isAdmin) throw new PortalNotFoundException();
+    setAdminActor(request, { kind: 'user', user: principal.user });
     return true;
   }
 }

@@ -1,13 +1,14 @@
 /** What other portal controllers (payments, usage pages) use to scope themselves to the signed-in user. */
 export { AdminGuard, SessionGuard, WorkspaceMemberGuard, WorkspaceRoles, WORKSPACE_ID_PARAM } from './guards';
-export { CurrentUser, CurrentWorkspace } from './decorators';
+export { CurrentAdmin, CurrentUser, CurrentWorkspace } from './decorators';
 export {
   CsrfRejectedException,
+  InvalidAdminTokenException,
   PortalNotFoundException,
   UnauthenticatedException,
   WorkspaceRoleException,
 } from './errors';
-export type { PortalPrincipal, WorkspaceAccess } from './principal';
+export { describeAdminActor, type AdminActor, type PortalPrincipal, type WorkspaceAccess } from './principal';
 export { PortalIdentityService } from './portal-identity.service';
 export { PORTAL_OPTIONS, PORTAL_POOL, cookieSecureFromEnv, type PortalOptions } from './portal-options';
 export { PortalPageExceptionFilter } from '../views/page-exception.filter';

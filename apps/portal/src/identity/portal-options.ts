@@ -9,6 +9,11 @@ export interface PortalOptions {
    * Without it they are `Secure` only when the request itself came over https.
    */
   cookieSecure?: boolean;
+  /**
+   * The operator's TOLLGATE_ADMIN_TOKEN: AdminGuard also admits `Authorization: Bearer <token>`
+   * (scripts, the admin JSON API). Unset: admin sessions only.
+   */
+  adminToken?: string;
   sessionPolicy?: SessionPolicy;
   loginRateLimit?: LoginRateLimit;
   /** Injected clock for tests. */

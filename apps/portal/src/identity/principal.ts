@@ -15,9 +15,34 @@ export interface WorkspaceAccess {
   role: WorkspaceRole;
 }
 
+/** Who is acting as admin: a signed-in admin user, or a script holding the operator's bearer token. */
+export type AdminActor = { kind: 'user'; user: User } | { kind: 'token' };
+
+export function describeAdminActor(actor: AdminActor): string {
+  switch (actor.kind) {
+    case 'user':
+      return `user:${actor.user.id}`;
+    case 'token':
+      return 'admin-token';
+    default: {
+      const never: never = actor;
+      throw new Error(`unknown admin actor ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 // Keyed by the request object so nothing has to augment fastify's request type.
 const principals = new WeakMap<object, PortalPrincipal | null>();
 const workspaces = new WeakMap<object, WorkspaceAccess>();
+const admins = new WeakMap<object, AdminActor>();
+
+export function getAdminActor(request: object): AdminActor | undefined {
+  return admins.get(request);
+}
+
+export function setAdminActor(request: object, actor: AdminActor): void {
+  admins.set(request, actor);
+}
 
 export function getCachedPrincipal(request: object): PortalPrincipal | null | undefined {
   return principals.get(request);
