@@ -38,7 +38,8 @@ const LEDGER_HTTP_STATUS = {
 const OTHER_HTTP_STATUS: Record<string, number> = {
   /** Optimistic concurrency retries ran out: the caller may retry. */
   CONCURRENCY_CONFLICT: 409,
-  COMMAND_RETRIES_EXHAUSTED: 409,
+  /** Too many commands queued for one stream in this process. */
+  STREAM_BUSY: 429,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,

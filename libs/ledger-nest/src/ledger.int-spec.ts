@@ -203,7 +203,7 @@ describe('ledger commands through the Nest CommandBus on the Postgres event stor
     expect(availableNanocredits(totals)).toBe(8n * C);
   });
 
-  it('given a lease whose holder vanished, when expired too early it is refused and usage stays open; when expired later, usage is closed and the holder can add no more', async () => {
+  it('given a lease whose holder vanished, when expired too early it is refused and usage stays open; when expired later, usage is closed and the holder can neither add usage nor settle', async () => {
     await openAndGrant('acc-exp', 5n * C);
     await bus.execute(
       new ReserveLeaseCommand({
@@ -275,7 +275,7 @@ describe('ledger commands through the Nest CommandBus on the Postgres event stor
         }),
       ),
     );
-    expect(settle.code).toBe('USAGE_STREAM_CLOSED');
+    expect(settle.code).toBe('LEASE_ALREADY_CLOSED');
     expect(availableNanocredits(await accountTotals('acc-exp'))).toBe(4n * C);
   });
 
@@ -335,5 +335,65 @@ describe('ledger commands through the Nest CommandBus on the Postgres event stor
     );
     expect(reserved).toHaveLength(5);
     expect(availableNanocredits(await accountTotals('acc-race'))).toBe(0n);
+  });
+
+  it('given two app instances (own caches) on one account covering 5 leases, when 20 ReserveLease commands race across them, then exactly 5 succeed, 15 get INSUFFICIENT_CREDITS and no ConcurrencyError escapes', async () => {
+    const other = await Test.createTestingModule({
+      imports: [CqrsModule.forRoot(), LedgerModule.forRoot({ useValue: store })],
+    }).compile();
+    await other.init();
+    try {
+      const buses = [bus, other.get(CommandBus)];
+      await openAndGrant('acc-race-2', 5n * C);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          buses[i % 2].execute(
+            new ReserveLeaseCommand({
+              accountId: 'acc-race-2',
+              idempotencyKey: `race2-${i}`,
+              now: T0,
+              leaseId: `race2-${i}`,
+              holder: `gw-${i % 2}`,
+              amountNanocredits: C,
+              ttlMs: 60_000,
+            }),
+          ),
+        ),
+      );
+      const codes = outcomes
+        .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+        .map((o) => (o.reason instanceof DomainError ? o.reason.code : String(o.reason)));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+      expect(codes).toEqual(Array(15).fill('INSUFFICIENT_CREDITS'));
+      expect(availableNanocredits(await accountTotals('acc-race-2'))).toBe(0n);
+
+      // each instance's cached state caught up with the other's appends: a grant through one is seen by the other
+      await buses[1].execute(
+        new GrantCreditsCommand({
+          accountId: 'acc-race-2',
+          idempotencyKey: 'top-up',
+          now: T0,
+          grantId: 'top-up',
+          amountNanocredits: C,
+          kind: 'manual',
+          reason: 'top up',
+          actor: 'admin-1',
+        }),
+      );
+      const reserved = await buses[0].execute(
+        new ReserveLeaseCommand({
+          accountId: 'acc-race-2',
+          idempotencyKey: 'after-top-up',
+          now: T0,
+          leaseId: 'after-top-up',
+          holder: 'gw-0',
+          amountNanocredits: C,
+          ttlMs: 60_000,
+        }),
+      );
+      expect(reserved.events).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 });

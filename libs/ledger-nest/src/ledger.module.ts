@@ -11,7 +11,16 @@ import {
   ReserveLeaseHandler,
 } from './handlers/account.handlers';
 import { ExpireLeaseHandler, RecordUsageBatchHandler, SettleLeaseHandler } from './handlers/lease.handlers';
+import { LEDGER_MAX_ATTEMPTS } from './run-ledger-command';
+import { StreamCommandRunner } from './stream-command-runner';
 import { EVENT_STORE } from './tokens';
+
+/** One runner (state cache + per-stream queue) per app instance, over the app's EventStore. */
+export const STREAM_COMMAND_RUNNER_PROVIDER: Provider = {
+  provide: StreamCommandRunner,
+  useFactory: (store: EventStore) => new StreamCommandRunner(store, { maxAttempts: LEDGER_MAX_ATTEMPTS }),
+  inject: [EVENT_STORE],
+};
 
 export const LEDGER_COMMAND_HANDLERS = [
   OpenAccountHandler,
@@ -33,7 +42,8 @@ export const LEDGER_COMMAND_HANDLERS = [
  */
 @Module({
   imports: [CqrsModule],
-  providers: [...LEDGER_COMMAND_HANDLERS],
+  providers: [STREAM_COMMAND_RUNNER_PROVIDER, ...LEDGER_COMMAND_HANDLERS],
+  exports: [StreamCommandRunner],
 })
 export class LedgerModule {
   static forRoot(
@@ -43,8 +53,8 @@ export class LedgerModule {
     return {
       module: LedgerModule,
       imports: [CqrsModule],
-      providers: [provider, ...LEDGER_COMMAND_HANDLERS],
-      exports: [EVENT_STORE],
+      providers: [provider, STREAM_COMMAND_RUNNER_PROVIDER, ...LEDGER_COMMAND_HANDLERS],
+      exports: [EVENT_STORE, StreamCommandRunner],
     };
   }
 }

@@ -1,97 +1,82 @@
-import { EventMetadata, EventStore, handleCommand, RecordedEvent } from '@tollgate/event-store';
+import { EventMetadata, RecordedEvent } from '@tollgate/event-store';
 import {
   AccountCommand,
   accountDecider,
   AccountEvent,
-  accountStream,
   AccountState,
-  evolveAccount,
-  initialAccountState,
-  initialUsageState,
+  accountStream,
   ledgerError,
   MalformedEventError,
+  OpenLease,
   parseAccountEvent,
   parseUsageEvent,
   UsageCommand,
   usageDecider,
   UsageEvent,
-  usageStream,
   UsageState,
-  evolveUsage,
+  usageStream,
 } from '@tollgate/ledger';
 import { LedgerCommandResult } from './commands';
+import { StreamCommandRunner, StreamSpec } from './stream-command-runner';
 
 /**
- * Attempts per command. Each attempt is read → decide → append; a ConcurrencyError re-runs it. Sized
- * for bursts of concurrent reservations on one hot account (every loser of a round retries against the
- * winner's revision); beyond it the command fails with the store's ConcurrencyError (HTTP 409, retryable).
+ * Attempts per command against conflicts from OTHER processes (within one process commands on a
+ * stream are serialized by the runner). Beyond it the store's ConcurrencyError surfaces (HTTP 409,
+ * retryable).
  */
 export const LEDGER_MAX_ATTEMPTS = 25;
 
 /** Stored account events are validated (and upcast) on the way in; a foreign type is corrupt data. */
-function parseAccountRecord(e: RecordedEvent): AccountEvent {
+export function parseAccountRecord(e: RecordedEvent): AccountEvent {
   const event = parseAccountEvent(e.type, e.data);
   if (!event) throw new MalformedEventError(e.type, `not an account event (in ${e.streamId})`);
   return event;
 }
 
-function parseUsageRecord(e: RecordedEvent): UsageEvent {
+export function parseUsageRecord(e: RecordedEvent): UsageEvent {
   const event = parseUsageEvent(e.type, e.data);
   if (!event) throw new MalformedEventError(e.type, `not a usage event (in ${e.streamId})`);
   return event;
 }
 
+export function accountStreamSpec(accountId: string): StreamSpec<AccountCommand, AccountEvent, AccountState> {
+  return { streamId: accountStream(accountId), decider: accountDecider, parse: parseAccountRecord };
+}
+
+export function usageStreamSpec(
+  accountId: string,
+  leaseId: string,
+): StreamSpec<UsageCommand, UsageEvent, UsageState> {
+  return { streamId: usageStream(accountId, leaseId), decider: usageDecider, parse: parseUsageRecord };
+}
+
 export async function runAccountCommand(
-  store: EventStore,
+  runner: StreamCommandRunner,
   command: AccountCommand,
   metadata: EventMetadata = {},
-): Promise<LedgerCommandResult<AccountEvent> & { state: AccountState }> {
-  const result = await handleCommand({
-    store,
-    streamId: accountStream(command.accountId),
-    decider: accountDecider,
-    command,
-    parse: parseAccountRecord,
-    maxAttempts: LEDGER_MAX_ATTEMPTS,
-    metadata: { idempotencyKey: command.idempotencyKey, ...metadata },
+): Promise<LedgerCommandResult<AccountEvent>> {
+  const { events, nextExpectedRevision } = await runner.run(accountStreamSpec(command.accountId), command, {
+    idempotencyKey: command.idempotencyKey,
+    ...metadata,
   });
-  return { events: result.events, nextExpectedRevision: result.nextExpectedRevision, state: result.state };
+  return { events, nextExpectedRevision };
 }
 
 export async function runUsageCommand(
-  store: EventStore,
+  runner: StreamCommandRunner,
   command: UsageCommand,
   metadata: EventMetadata = {},
-): Promise<LedgerCommandResult<UsageEvent> & { state: UsageState }> {
-  const result = await handleCommand({
-    store,
-    streamId: usageStream(command.accountId, command.leaseId),
-    decider: usageDecider,
+): Promise<LedgerCommandResult<UsageEvent> & { closed?: { spentNanocredits: bigint; usageCount: number } }> {
+  const { events, nextExpectedRevision, state } = await runner.run(
+    usageStreamSpec(command.accountId, command.leaseId),
     command,
-    parse: parseUsageRecord,
-    maxAttempts: LEDGER_MAX_ATTEMPTS,
     metadata,
-  });
-  return { events: result.events, nextExpectedRevision: result.nextExpectedRevision, state: result.state };
-}
-
-/** Folds an account stream's validated events (read side of a handler, e.g. pre-checks). */
-export async function loadAccountState(store: EventStore, accountId: string): Promise<AccountState> {
-  let state = initialAccountState();
-  for (const e of await store.readStream(accountStream(accountId)))
-    state = evolveAccount(state, parseAccountRecord(e));
-  return state;
-}
-
-export async function loadUsageState(
-  store: EventStore,
-  accountId: string,
-  leaseId: string,
-): Promise<UsageState> {
-  let state = initialUsageState();
-  for (const e of await store.readStream(usageStream(accountId, leaseId)))
-    state = evolveUsage(state, parseUsageRecord(e));
-  return state;
+  );
+  const closed = state.closed && {
+    spentNanocredits: state.closed.spentNanocredits,
+    usageCount: state.closed.usageCount,
+  };
+  return { events, nextExpectedRevision, closed };
 }
 
 /**
@@ -99,7 +84,7 @@ export async function loadUsageState(
  * already closed for the same reason, the totals recorded then are returned.
  */
 export async function closeUsageStream(
-  store: EventStore,
+  runner: StreamCommandRunner,
   input: {
     accountId: string;
     leaseId: string;
@@ -109,20 +94,37 @@ export async function closeUsageStream(
   },
   metadata: EventMetadata = {},
 ): Promise<{ spentNanocredits: bigint; usageCount: number }> {
-  const { state } = await runUsageCommand(store, { type: 'CloseUsageStream', ...input }, metadata);
-  if (!state.closed)
+  const { closed } = await runUsageCommand(runner, { type: 'CloseUsageStream', ...input }, metadata);
+  if (!closed)
     throw ledgerError('USAGE_STREAM_CLOSED', `usage stream of lease ${input.leaseId} did not close`);
-  return { spentNanocredits: state.closed.spentNanocredits, usageCount: state.closed.usageCount };
+  return closed;
 }
 
-/** The open lease, or the DomainError a settle/expire would get (checked BEFORE closing usage). */
-export async function openLeaseOrThrow(store: EventStore, accountId: string, leaseId: string) {
-  const state = await loadAccountState(store, accountId);
-  if (state.status !== 'open')
+/** Final usage totals of an already closed usage stream, if it is closed. */
+export function closedUsageTotals(runner: StreamCommandRunner, accountId: string, leaseId: string) {
+  return runner.read(usageStreamSpec(accountId, leaseId), (s) =>
+    s.closed ? { spentNanocredits: s.closed.spentNanocredits, usageCount: s.closed.usageCount } : undefined,
+  );
+}
+
+/**
+ * Looks a lease up before a settle/expire touches its usage stream: the open lease (a copy), `null`
+ * when it is already closed (the account decider then decides replay vs LEASE_ALREADY_CLOSED), or
+ * ACCOUNT_NOT_FOUND / LEASE_NOT_FOUND.
+ */
+export async function findLeaseForClosing(
+  runner: StreamCommandRunner,
+  accountId: string,
+  leaseId: string,
+): Promise<OpenLease | null> {
+  const found = await runner.read(accountStreamSpec(accountId), (state) => {
+    if (state.status !== 'open') return 'no-account' as const;
+    const lease = state.openLeases.get(leaseId);
+    if (lease) return { ...lease };
+    return state.closedLeases.has(leaseId) ? null : ('no-lease' as const);
+  });
+  if (found === 'no-account')
     throw ledgerError('ACCOUNT_NOT_FOUND', `account ${accountId} is not open`, { accountId });
-  const lease = state.openLeases.get(leaseId);
-  if (lease) return lease;
-  const closed = state.closedLeases.get(leaseId);
-  if (closed) return null; // already closed: the account decider decides replay vs LEASE_ALREADY_CLOSED
-  throw ledgerError('LEASE_NOT_FOUND', `no open lease ${leaseId}`, { leaseId });
+  if (found === 'no-lease') throw ledgerError('LEASE_NOT_FOUND', `no open lease ${leaseId}`, { leaseId });
+  return found;
 }

@@ -1,6 +1,4 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import type { EventStore } from '@tollgate/event-store';
 import {
   AdjustCreditsCommand,
   ChangeOverdraftLimitCommand,
@@ -11,62 +9,62 @@ import {
   ReserveLeaseCommand,
 } from '../commands';
 import { runAccountCommand } from '../run-ledger-command';
-import { EVENT_STORE } from '../tokens';
+import { StreamCommandRunner } from '../stream-command-runner';
 
-// Thin: each handler hands its domain command to the generic read → decide → append loop.
+// Thin: each handler hands its domain command to the read → decide → append loop (StreamCommandRunner).
 
 @CommandHandler(OpenAccountCommand)
 export class OpenAccountHandler implements ICommandHandler<OpenAccountCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   execute(c: OpenAccountCommand) {
-    return runAccountCommand(this.store, { type: 'OpenAccount', ...c.payload }, c.metadata);
+    return runAccountCommand(this.runner, { type: 'OpenAccount', ...c.payload }, c.metadata);
   }
 }
 
 @CommandHandler(PurchaseCreditsCommand)
 export class PurchaseCreditsHandler implements ICommandHandler<PurchaseCreditsCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   execute(c: PurchaseCreditsCommand) {
-    return runAccountCommand(this.store, { type: 'PurchaseCredits', ...c.payload }, c.metadata);
+    return runAccountCommand(this.runner, { type: 'PurchaseCredits', ...c.payload }, c.metadata);
   }
 }
 
 @CommandHandler(GrantCreditsCommand)
 export class GrantCreditsHandler implements ICommandHandler<GrantCreditsCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   execute(c: GrantCreditsCommand) {
-    return runAccountCommand(this.store, { type: 'GrantCredits', ...c.payload }, c.metadata);
+    return runAccountCommand(this.runner, { type: 'GrantCredits', ...c.payload }, c.metadata);
   }
 }
 
 @CommandHandler(RefundCreditsCommand)
 export class RefundCreditsHandler implements ICommandHandler<RefundCreditsCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   execute(c: RefundCreditsCommand) {
-    return runAccountCommand(this.store, { type: 'RefundCredits', ...c.payload }, c.metadata);
+    return runAccountCommand(this.runner, { type: 'RefundCredits', ...c.payload }, c.metadata);
   }
 }
 
 @CommandHandler(AdjustCreditsCommand)
 export class AdjustCreditsHandler implements ICommandHandler<AdjustCreditsCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   execute(c: AdjustCreditsCommand) {
-    return runAccountCommand(this.store, { type: 'AdjustCredits', ...c.payload }, c.metadata);
+    return runAccountCommand(this.runner, { type: 'AdjustCredits', ...c.payload }, c.metadata);
   }
 }
 
 @CommandHandler(ChangeOverdraftLimitCommand)
 export class ChangeOverdraftLimitHandler implements ICommandHandler<ChangeOverdraftLimitCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   execute(c: ChangeOverdraftLimitCommand) {
-    return runAccountCommand(this.store, { type: 'ChangeOverdraftLimit', ...c.payload }, c.metadata);
+    return runAccountCommand(this.runner, { type: 'ChangeOverdraftLimit', ...c.payload }, c.metadata);
   }
 }
 
 @CommandHandler(ReserveLeaseCommand)
 export class ReserveLeaseHandler implements ICommandHandler<ReserveLeaseCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   execute(c: ReserveLeaseCommand) {
-    return runAccountCommand(this.store, { type: 'ReserveLease', ...c.payload }, c.metadata);
+    return runAccountCommand(this.runner, { type: 'ReserveLease', ...c.payload }, c.metadata);
   }
 }

@@ -1,7 +1,5 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import type { EventStore } from '@tollgate/event-store';
-import { CreditLeaseExpired, CreditLeaseSettled, UsageRecorded, ledgerError } from '@tollgate/ledger';
+import { CreditLeaseExpired, CreditLeaseSettled, ledgerError, UsageRecorded } from '@tollgate/ledger';
 import {
   ExpireLeaseCommand,
   LeaseClosedResult,
@@ -9,19 +7,23 @@ import {
   SettleLeaseCommand,
 } from '../commands';
 import {
+  closedUsageTotals,
   closeUsageStream,
-  openLeaseOrThrow,
+  findLeaseForClosing,
   runAccountCommand,
   runUsageCommand,
 } from '../run-ledger-command';
-import { EVENT_STORE } from '../tokens';
+import { StreamCommandRunner } from '../stream-command-runner';
+
+type Settled = { type: 'CreditLeaseSettled'; data: CreditLeaseSettled };
+type Expired = { type: 'CreditLeaseExpired'; data: CreditLeaseExpired };
 
 @CommandHandler(RecordUsageBatchCommand)
 export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatchCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly runner: StreamCommandRunner) {}
   async execute(c: RecordUsageBatchCommand) {
     const { events, nextExpectedRevision } = await runUsageCommand(
-      this.store,
+      this.runner,
       { type: 'RecordUsageBatch', ...c.payload },
       c.metadata,
     );
@@ -34,65 +36,68 @@ export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatch
   }
 }
 
-/** Holder checks first (a wrong holder must not close someone's usage), then close usage, then settle. */
+/**
+ * Holder checked first (a wrong holder must not close someone's usage), then the usage stream is
+ * closed (its Σ price becomes final), then CreditLeaseSettled is appended with exactly that spend.
+ */
 @CommandHandler(SettleLeaseCommand)
 export class SettleLeaseHandler implements ICommandHandler<SettleLeaseCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async execute(
-    c: SettleLeaseCommand,
-  ): Promise<LeaseClosedResult<{ type: 'CreditLeaseSettled'; data: CreditLeaseSettled }>> {
+  constructor(private readonly runner: StreamCommandRunner) {}
+  async execute(c: SettleLeaseCommand): Promise<LeaseClosedResult<Settled>> {
     const { accountId, leaseId, holder, idempotencyKey, now } = c.payload;
-    const lease = await openLeaseOrThrow(this.store, accountId, leaseId);
+    const lease = await findLeaseForClosing(this.runner, accountId, leaseId);
     if (lease && lease.holder !== holder)
       throw ledgerError('LEASE_HOLDER_MISMATCH', `lease ${leaseId} is held by another instance`, {
         leaseId,
         holder: lease.holder,
       });
-    const usage = await closeUsageStream(
-      this.store,
-      { accountId, leaseId, reason: 'settled', idempotencyKey: `${idempotencyKey}:close-usage`, now },
-      c.metadata,
-    );
+    const usage =
+      (!lease && (await closedUsageTotals(this.runner, accountId, leaseId))) ||
+      (await closeUsageStream(
+        this.runner,
+        { accountId, leaseId, reason: 'settled', idempotencyKey: `${idempotencyKey}:close-usage`, now },
+        c.metadata,
+      ));
     const { events, nextExpectedRevision } = await runAccountCommand(
-      this.store,
+      this.runner,
       { type: 'SettleLease', accountId, leaseId, holder, idempotencyKey, now, ...usage },
       c.metadata,
     );
     return {
       ...usage,
-      events: events.filter((e) => e.type === 'CreditLeaseSettled'),
+      events: events.filter((e): e is Settled => e.type === 'CreditLeaseSettled'),
       nextExpectedRevision,
     };
   }
 }
 
-/** Expiry is checked before the usage stream is closed, so a live lease's usage is never cut off. */
+/** Expiry is checked BEFORE the usage stream is closed, so a live lease's usage is never cut off. */
 @CommandHandler(ExpireLeaseCommand)
 export class ExpireLeaseHandler implements ICommandHandler<ExpireLeaseCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async execute(
-    c: ExpireLeaseCommand,
-  ): Promise<LeaseClosedResult<{ type: 'CreditLeaseExpired'; data: CreditLeaseExpired }>> {
+  constructor(private readonly runner: StreamCommandRunner) {}
+  async execute(c: ExpireLeaseCommand): Promise<LeaseClosedResult<Expired>> {
     const { accountId, leaseId, idempotencyKey, now } = c.payload;
-    const lease = await openLeaseOrThrow(this.store, accountId, leaseId);
+    const lease = await findLeaseForClosing(this.runner, accountId, leaseId);
     if (lease && Date.parse(now) < lease.expiresAtMs)
       throw ledgerError('LEASE_NOT_EXPIRED', `lease ${leaseId} expires at ${lease.expiresAt}`, {
         leaseId,
         expiresAt: lease.expiresAt,
       });
-    const usage = await closeUsageStream(
-      this.store,
-      { accountId, leaseId, reason: 'expired', idempotencyKey: `${idempotencyKey}:close-usage`, now },
-      c.metadata,
-    );
+    const usage =
+      (!lease && (await closedUsageTotals(this.runner, accountId, leaseId))) ||
+      (await closeUsageStream(
+        this.runner,
+        { accountId, leaseId, reason: 'expired', idempotencyKey: `${idempotencyKey}:close-usage`, now },
+        c.metadata,
+      ));
     const { events, nextExpectedRevision } = await runAccountCommand(
-      this.store,
+      this.runner,
       { type: 'ExpireLease', accountId, leaseId, idempotencyKey, now, ...usage },
       c.metadata,
     );
     return {
       ...usage,
-      events: events.filter((e) => e.type === 'CreditLeaseExpired'),
+      events: events.filter((e): e is Expired => e.type === 'CreditLeaseExpired'),
       nextExpectedRevision,
     };
   }
