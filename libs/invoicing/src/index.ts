@@ -18,3 +18,4 @@ export * from './read-model/invoices.projection';
 export * from './csv/statement-source';
 export * from './read-model/invoice-queries';
 export * from './pdf/downloads';
+export * from './reactor/payments-mapping';

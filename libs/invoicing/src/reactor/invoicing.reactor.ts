@@ -13,7 +13,7 @@ import { decodeNumberAllocated } from '../numbering/events';
 export type PaymentFact =
   { kind: 'order_confirmed'; order: ConfirmedOrder } | { kind: 'order_refunded'; refund: RefundedOrder };
 
-export type PaymentEventMapper = (event: RecordedEvent) => PaymentFact | null;
+export type PaymentEventMapper = (event: RecordedEvent) => PaymentFact | null | Promise<PaymentFact | null>;
 
 export type ReactionOutcome =
   | { kind: 'invoice_finalized'; invoiceId: string; number: string }
@@ -41,7 +41,7 @@ export class InvoicingReactor {
       const n = await this.invoices.finalize(allocated.data.invoiceId, this.meta(event));
       return { kind: 'recovered_number', invoiceId: n.invoiceId, number: n.number };
     }
-    const fact = this.mapPaymentEvent(event);
+    const fact = await this.mapPaymentEvent(event);
     if (!fact) return { kind: 'ignored' };
     switch (fact.kind) {
       case 'order_confirmed':
