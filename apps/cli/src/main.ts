@@ -1,12 +1,23 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Command } from 'commander';
-import { Pool } from 'pg';
-import { loadConfig, openRuntimeDatabase } from '@tollgate/platform';
+import { Command, Option } from 'commander';
+import { createAdmin } from '@tollgate/identity';
+import {
+  projectionsRebuildCommand,
+  projectionsStatusCommand,
+  replayCommand,
+  verifyCommand,
+} from '@tollgate/projections';
 import { migrateAll } from './commands/migrate';
 import { startCommand } from './commands/start';
+import { withRuntime } from './runtime';
 
 const program = new Command('tollgate').description('Tollgate: AI gateway with a prepaid-credits ledger');
+
+/** Commands that decide an exit code set it here; the process exits once everything is closed. */
+function exitWith(code: number): void {
+  process.exitCode = code;
+}
 
 program
   .command('start')
@@ -19,15 +30,66 @@ program
   .command('migrate')
   .description('create or update every database schema (idempotent)')
   .action(async () => {
-    const config = loadConfig();
-    const db = await openRuntimeDatabase(config, (l) => console.log(l));
-    const pool = new Pool({ connectionString: db.url, max: 2 });
-    try {
-      await migrateAll(pool, (l) => console.log(l));
-    } finally {
-      await pool.end();
-      await db.close();
-    }
+    await withRuntime(async ({ pool }) => migrateAll(pool, (l) => console.log(l)));
+  });
+
+const projections = program.command('projections').description('read-model projections');
+projections
+  .command('status')
+  .description('version, checkpoint, head and lag of each projection')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    exitWith(await withRuntime((rt) => projectionsStatusCommand(rt, opts, process.stdout)));
+  });
+projections
+  .command('rebuild [name]')
+  .description('build the next version from position 0, then switch readers atomically')
+  .action(async (name: string | undefined) => {
+    exitWith(await withRuntime((rt) => projectionsRebuildCommand(rt, { name }, process.stdout)));
+  });
+
+program
+  .command('replay')
+  .description("an account's full history with running balance, compared with the read models")
+  .requiredOption('--account <id>', 'account id')
+  .addOption(new Option('--json', 'print JSON').conflicts('csv'))
+  .option('--csv', 'print CSV')
+  .action(async (opts: { account: string; json?: boolean; csv?: boolean }) => {
+    const format = opts.json ? 'json' : opts.csv ? 'csv' : 'table';
+    exitWith(
+      await withRuntime((rt) =>
+        replayCommand(rt, { accountId: opts.account, format }, process.stdout, process.stderr),
+      ),
+    );
+  });
+
+program
+  .command('verify')
+  .description('replay every account and compare with every read model; non-zero exit on any difference')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    exitWith(await withRuntime((rt) => verifyCommand(rt, opts, process.stdout, process.stderr)));
+  });
+
+const admin = program.command('admin').description('operator administrators');
+admin
+  .command('create')
+  .description('create an operator admin (or promote an existing user)')
+  .requiredOption('--email <email>', 'login email')
+  .option('--password <password>', 'password (else TOLLGATE_ADMIN_PASSWORD)')
+  .option('--reset-password', 'replace the password of an existing user')
+  .action(async (opts: { email: string; password?: string; resetPassword?: boolean }) => {
+    const password = opts.password ?? process.env.TOLLGATE_ADMIN_PASSWORD;
+    if (!password)
+      throw Object.assign(new Error('give --password or TOLLGATE_ADMIN_PASSWORD'), { code: 'USAGE' });
+    await withRuntime(async ({ pool }) => {
+      const { user, created } = await createAdmin(pool, {
+        email: opts.email,
+        password,
+        resetPassword: opts.resetPassword,
+      });
+      console.log(`${created ? 'created' : 'promoted'} admin ${user.email}`);
+    });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

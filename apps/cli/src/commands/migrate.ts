@@ -1,7 +1,16 @@
 import type { Pool } from 'pg';
+import { migrateEventStore, type MigrationProgress } from '@tollgate/event-store';
+import { migrateIdentity } from '@tollgate/identity';
+import { migrateProjectionRuntime } from '@tollgate/projections';
 
 /** Brings every schema the product needs up to date; safe to run again and from several processes. */
 export async function migrateAll(pool: Pool, say: (line: string) => void): Promise<void> {
-  await pool.query('SELECT 1');
+  const onProgress = (p: MigrationProgress): void => {
+    if (p.status === 'applied') say(`migration applied: ${p.component} #${p.version} ${p.name}`);
+  };
+  await migrateEventStore(pool, onProgress);
+  await migrateProjectionRuntime(pool);
+  const identity = await migrateIdentity(pool);
+  for (const v of identity.applied) say(`migration applied: identity #${v}`);
   say('migrations: up to date');
 }
