@@ -55,9 +55,20 @@ export function toTokenCount(value: number | bigint, what = 'token count'): bigi
   return n;
 }
 
+/** Parsed prices, keyed by text: a price book has few distinct prices and costing is per request. */
+const priceCache = new Map<string, ScaledDecimal>();
+const MAX_CACHED_PRICES = 10_000;
+
 /** Parses a price per million tokens: non-negative decimal string, ≤ 18 decimals. */
 export function parsePricePerMillion(text: string, what = 'price per million tokens'): ScaledDecimal {
-  return parseDecimal(text, { maxScale: MAX_PRICE_DECIMALS, allowNegative: false, what });
+  const cached = priceCache.get(text);
+  if (cached) return cached;
+  const parsed = Object.freeze(
+    parseDecimal(text, { maxScale: MAX_PRICE_DECIMALS, allowNegative: false, what }),
+  );
+  if (priceCache.size >= MAX_CACHED_PRICES) priceCache.clear();
+  priceCache.set(text, parsed);
+  return parsed;
 }
 
 /**
@@ -81,24 +92,24 @@ export function splitPromptTokens(
  *   half away from zero, to a whole nanocredit (not per part). Never negative.
  */
 export function costNanocredits(tokens: TokenCounts, prices: TokenPrices): Nanocredits {
-  const parts: Array<[bigint, ScaledDecimal]> = [
-    [
-      toTokenCount(tokens.inputTokens, 'input tokens'),
-      parsePricePerMillion(prices.inputPerMillion, 'input price'),
-    ],
-    [
-      toTokenCount(tokens.cachedInputTokens, 'cached input tokens'),
-      parsePricePerMillion(prices.cachedInputPerMillion ?? prices.inputPerMillion, 'cached input price'),
-    ],
-    [
-      toTokenCount(tokens.outputTokens, 'output tokens'),
-      parsePricePerMillion(prices.outputPerMillion, 'output price'),
-    ],
-  ];
-  const scale = Math.max(...parts.map(([, p]) => p.scale));
-  let numerator = 0n; // credits×10^6 at `scale` decimals
-  for (const [count, price] of parts) numerator += count * price.numerator * pow10(scale - price.scale);
-  // credits = numerator / 10^(scale+6); nanocredits = that × 10^9.
+  const input = parsePricePerMillion(prices.inputPerMillion, 'input price');
+  const cached = parsePricePerMillion(
+    prices.cachedInputPerMillion ?? prices.inputPerMillion,
+    'cached input price',
+  );
+  const output = parsePricePerMillion(prices.outputPerMillion, 'output price');
+  const inputTokens = toTokenCount(tokens.inputTokens, 'input tokens');
+  const cachedTokens = toTokenCount(tokens.cachedInputTokens, 'cached input tokens');
+  const outputTokens = toTokenCount(tokens.outputTokens, 'output tokens');
+  let scale = input.scale;
+  if (cached.scale > scale) scale = cached.scale;
+  if (output.scale > scale) scale = output.scale;
+  // Σ tokens × price, all at `scale` decimals: credits×10^6 (per-million prices) as one exact integer.
+  const numerator =
+    inputTokens * input.numerator * pow10(scale - input.scale) +
+    cachedTokens * cached.numerator * pow10(scale - cached.scale) +
+    outputTokens * output.numerator * pow10(scale - output.scale);
+  // credits = numerator / 10^(scale+6); nanocredits = that × 10^9, rounded once.
   const denominatorDigits = scale + TOKENS_PER_MILLION_DIGITS;
   if (denominatorDigits <= NANO_DIGITS) return numerator * pow10(NANO_DIGITS - denominatorDigits);
   return divRoundHalfUp(numerator, pow10(denominatorDigits - NANO_DIGITS));
