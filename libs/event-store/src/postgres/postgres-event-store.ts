@@ -70,12 +70,37 @@ interface AppendRow {
   revision: string | null;
   transaction_id: string | null;
   seq: string | null;
-  recorded_at: Date | null;
+}
+
+interface InsertedRow {
+  seq: string;
+  revision: string;
+  tx: string;
 }
 
 const COLUMNS = `transaction_id::text AS tx, seq, stream_id, revision, event_id, type, data, metadata, recorded_at`;
 
 const APPEND_SQL = 'SELECT * FROM append_events($1, $2, $3, $4, $5, $6)';
+// Fast paths: one INSERT each. They write revision r+1 only when r is seen committed (see schema.ts);
+// no row back (or a primary key collision) hands the append to append_events.
+const INSERT_COLUMNS = 'INSERT INTO events (stream_id, revision, event_id, type, data, metadata)';
+const UNNEST = `unnest($2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS u(id, type, data, metadata, ord)`;
+const RETURNING = 'RETURNING seq, revision, transaction_id::text AS tx';
+const FAST_NO_STREAM_SQL = `${INSERT_COLUMNS}
+  SELECT $1, u.ord - 1, u.id, u.type, u.data, u.metadata FROM ${UNNEST} ${RETURNING}`;
+const FAST_EXPECTED_SQL = `${INSERT_COLUMNS}
+  SELECT $1, $6::bigint + u.ord, u.id, u.type, u.data, u.metadata FROM ${UNNEST}
+  WHERE EXISTS (SELECT 1 FROM events e WHERE e.stream_id = $1 AND e.revision = $6::bigint) ${RETURNING}`;
+const FAST_ANY_SQL = `${INSERT_COLUMNS}
+  SELECT $1, coalesce(t.revision, -1) + u.ord, u.id, u.type, u.data, u.metadata
+  FROM (SELECT 1) AS one
+  LEFT JOIN LATERAL (SELECT e.revision, e.event_id FROM events e WHERE e.stream_id = $1
+    ORDER BY e.revision DESC LIMIT 1) AS t ON true
+  CROSS JOIN ${UNNEST}
+  WHERE t.event_id IS DISTINCT FROM ($2::uuid[])[cardinality($2::uuid[])] ${RETURNING}`;
+const PRIMARY_KEY_VIOLATION = '23505';
+/** Slow-path attempts when fast-path appends of other writers keep taking the revision. */
+const MAX_SLOW_ATTEMPTS = 10;
 const READ_ALL_SQL = `SELECT ${COLUMNS} FROM events
   WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
     AND (transaction_id, seq) > ($1::text::xid8, $2::bigint)
@@ -101,6 +126,11 @@ function toRecorded(row: EventRow): RecordedEvent {
     position: { commit: BigInt(row.tx), prepare: BigInt(row.seq) },
     recordedAt: row.recorded_at,
   };
+}
+
+function isPrimaryKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === PRIMARY_KEY_VIOLATION && e.constraint === 'events_pkey';
 }
 
 function encodeExpected(expected: ExpectedRevision): string {
@@ -184,29 +214,68 @@ export class PostgresEventStore implements EventStore {
       metadata[i] = JSON.stringify(e.metadata ?? {});
     }
     const expected = options.expectedRevision;
-    const values = [streamId, encodeExpected(expected), ids, types, data, metadata];
-    const row = await this.callAppend(values);
-    switch (row.status) {
-      case 0:
-      case 1: {
-        if (row.status === 0) this.afterCommit();
-        return {
-          nextExpectedRevision: BigInt(row.revision as string),
-          position: { commit: BigInt(row.transaction_id as string), prepare: BigInt(row.seq as string) },
-        };
+    const encoded = encodeExpected(expected);
+    const inserted = await this.fastAppend(streamId, expected, ids, types, data, metadata);
+    if (inserted) {
+      this.afterCommit();
+      const last = inserted[inserted.length - 1];
+      return {
+        nextExpectedRevision: BigInt(last.revision),
+        position: { commit: BigInt(last.tx), prepare: BigInt(last.seq) },
+      };
+    }
+    const values = [streamId, encoded, ids, types, data, metadata];
+    for (let attempt = 1; ; attempt++) {
+      let row: AppendRow;
+      try {
+        const res = await this.pool.query<AppendRow>({ name: 'es_append', text: APPEND_SQL, values });
+        row = res.rows[0];
+      } catch (err) {
+        if (!isPrimaryKeyViolation(err) || attempt >= MAX_SLOW_ATTEMPTS) throw err;
+        continue;
       }
-      case 2: {
-        const actual = BigInt(row.revision as string);
-        throw new ConcurrencyError(streamId, expected, actual < 0n ? 'no_stream' : actual);
+      switch (row.status) {
+        case 0:
+        case 1: {
+          if (row.status === 0) this.afterCommit();
+          return {
+            nextExpectedRevision: BigInt(row.revision as string),
+            position: { commit: BigInt(row.transaction_id as string), prepare: BigInt(row.seq as string) },
+          };
+        }
+        case 2: {
+          const actual = BigInt(row.revision as string);
+          throw new ConcurrencyError(streamId, expected, actual < 0n ? 'no_stream' : actual);
+        }
+        default:
+          throw new Error(`append_events returned unknown status ${row.status}`);
       }
-      default:
-        throw new Error(`append_events returned unknown status ${row.status}`);
     }
   }
 
-  private async callAppend(values: unknown[]): Promise<AppendRow> {
-    const res = await this.pool.query<AppendRow>({ name: 'es_append', text: APPEND_SQL, values });
-    return res.rows[0];
+  /** The one-statement append; undefined when append_events must decide (collision, mismatch, retry). */
+  private async fastAppend(
+    streamId: string,
+    expected: ExpectedRevision,
+    ids: string[],
+    types: string[],
+    data: string[],
+    metadata: string[],
+  ): Promise<InsertedRow[] | undefined> {
+    const values: unknown[] = [streamId, ids, types, data, metadata];
+    let query: { name: string; text: string; values: unknown[] };
+    if (expected === 'any') query = { name: 'es_fast_any', text: FAST_ANY_SQL, values };
+    else if (expected === 'no_stream')
+      query = { name: 'es_fast_no_stream', text: FAST_NO_STREAM_SQL, values };
+    else
+      query = { name: 'es_fast_expected', text: FAST_EXPECTED_SQL, values: [...values, expected.toString()] };
+    try {
+      const res = await this.pool.query<InsertedRow>(query);
+      return res.rows.length === ids.length ? res.rows : undefined;
+    } catch (err) {
+      if (isPrimaryKeyViolation(err)) return undefined;
+      throw err;
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
