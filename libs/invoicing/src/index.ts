@@ -19,3 +19,4 @@ export * from './csv/statement-source';
 export * from './read-model/invoice-queries';
 export * from './pdf/downloads';
 export * from './reactor/payments-mapping';
+export * from './reactor/reactor-runner';

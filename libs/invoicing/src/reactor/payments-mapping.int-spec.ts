@@ -7,7 +7,9 @@ import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { createOrderCommand, T0 } from '../../../payments/src/testing/fixtures';
 import { DEMO_SELLER } from '../demo/demo-data';
 import { invoiceIdForOrder, InvoiceService } from '../invoice/invoice-service';
+import { Pool } from 'pg';
 import { InvoicingReactor } from './invoicing.reactor';
+import { InvoicingReactorRunner } from './reactor-runner';
 import { paymentEventMapper } from './payments-mapping';
 
 describe('invoicing from libs/payments events', () => {
@@ -41,7 +43,14 @@ describe('invoicing from libs/payments events', () => {
     }
   }
 
+  /** `$all` shows events only below the oldest open transaction (cluster-wide): wait until ours are. */
+  async function allVisible(): Promise<void> {
+    for (let i = 0; i < 500 && (await store.hasPendingEvents()); i++)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+
   async function react(): Promise<string[]> {
+    await allVisible();
     const outcomes: string[] = [];
     for (const e of await store.readAll({ maxCount: 1000 })) {
       const o = await reactor.handle(e);
@@ -129,5 +138,49 @@ describe('invoicing from libs/payments events', () => {
     expect(after.creditNotes[0]).toMatchObject({ refundId: 'rf-1', reason: 'not needed' });
     expect(BigInt(after.creditNotes[0].grossMinor)).toBeGreaterThan(0n);
     expect(after.finalized?.sequence).toBe(1);
+  });
+
+  it('given the checkpointed runner, when it catches up twice, then the second run acts on nothing; an order confirmed later is invoiced on the next run with the next number', async () => {
+    const pool = new Pool({ connectionString: db.url, max: 2 });
+    try {
+      const runner = new InvoicingReactorRunner(store, pool, reactor);
+      await runner.migrate();
+      await allVisible();
+      const first = await runner.catchUp();
+      expect(first.map((a) => a.outcome.kind)).toEqual(['invoice_finalized', 'credit_note_issued']);
+      expect(await runner.catchUp()).toEqual([]);
+      const create = createOrderCommand({ orderId: 'order-map-2', idempotencyKey: 'create-2' });
+      await pay([
+        create,
+        {
+          orderId: 'order-map-2',
+          now: T0,
+          type: 'OpenCheckoutSession',
+          idempotencyKey: 'open-2',
+          provider: 'stripe',
+          sessionId: 'cs_2',
+          url: 'https://pay.test/cs_2',
+        },
+        {
+          orderId: 'order-map-2',
+          now: T0,
+          type: 'ConfirmPayment',
+          idempotencyKey: 'evt_2',
+          provider: 'stripe',
+          providerEventId: 'evt_2',
+          providerPaymentId: 'pi_2',
+          amountMinor: BigInt(create.tax.grossMinor),
+          currency: create.tax.currency.toLowerCase(),
+          paid: true,
+        },
+      ]);
+      await allVisible();
+      const next = await runner.catchUp();
+      expect(next.map((a) => a.outcome)).toEqual([
+        { kind: 'invoice_finalized', invoiceId: invoiceIdForOrder('order-map-2'), number: 'TG-2026-000002' },
+      ]);
+    } finally {
+      await pool.end();
+    }
   });
 });
