@@ -158,25 +158,22 @@ export class StreamCommandRunner {
       revision: 'no_stream',
       decider: spec.decider,
     };
-    try {
-      for (let page = 0; ; page++) {
-        if (page >= MAX_CATCH_UP_PAGES)
-          throw new Error(`stream ${spec.streamId}: too many events to catch up`);
-        const from = entry.revision === 'no_stream' ? 0n : entry.revision + 1n;
-        const batch = await this.store.readStream(spec.streamId, {
-          fromRevision: from,
-          maxCount: this.options.readPageSize,
-        });
-        let state = entry.state as TState;
-        for (const recorded of batch) {
-          state = spec.decider.evolve(state, spec.parse(recorded));
-          entry.revision = recorded.revision;
-        }
-        entry.state = state;
-        if (batch.length < this.options.readPageSize) break;
+    // The entry is out of the cache while it is folded: if a parse/evolve throws, the half-folded
+    // state is dropped and the next command starts from a clean read.
+    for (let page = 0; ; page++) {
+      if (page >= MAX_CATCH_UP_PAGES) throw new Error(`stream ${spec.streamId}: too many events to catch up`);
+      const from = entry.revision === 'no_stream' ? 0n : entry.revision + 1n;
+      const batch = await this.store.readStream(spec.streamId, {
+        fromRevision: from,
+        maxCount: this.options.readPageSize,
+      });
+      let state = entry.state as TState;
+      for (const recorded of batch) {
+        state = spec.decider.evolve(state, spec.parse(recorded));
+        entry.revision = recorded.revision;
       }
-    } catch (err) {
-      return Promise.reject(err); // entry not re-cached: a half-folded state is never reused
+      entry.state = state;
+      if (batch.length < this.options.readPageSize) break;
     }
     this.cache.set(spec.streamId, entry);
     while (this.cache.size > this.options.maxCachedStreams) {
