@@ -25,3 +25,5 @@ export * from './webhooks/event-mapping';
 export * from './webhooks/receipts';
 export * from './webhooks/pipeline';
 export * from './service/payments-service';
+export * from './read-model/payment-orders.projection';
+export * from './config';

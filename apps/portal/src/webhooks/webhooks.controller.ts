@@ -1,0 +1,26 @@
+import { Controller, HttpCode, Inject, Param, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { WebhookPipeline } from '@tollgate/payments';
+import { WEBHOOK_PIPELINE } from '../payments/payments.tokens';
+
+/**
+ * Payment provider webhooks. Signatures are verified over the raw body, so the app must be created
+ * with `rawBody: true`. Status codes: 200 for every verified event (also ignored or unknown ones, so the
+ * provider stops retrying), 400 for a bad or missing signature, 404 for a provider that is not enabled.
+ */
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(@Inject(WEBHOOK_PIPELINE) private readonly pipeline: WebhookPipeline) {}
+
+  @Post(':provider')
+  @HttpCode(200)
+  async receive(
+    @Param('provider') provider: string,
+    @Req() request: RawBodyRequest<FastifyRequest>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const name = provider === 'stripe' || provider === 'sandbox' ? provider : '';
+    const result = await this.pipeline.handle(name, request.rawBody, request.headers);
+    await reply.status(result.status).header('cache-control', 'no-store').send(result.body);
+  }
+}
