@@ -169,6 +169,7 @@ export class FakeUpstream {
     const includeUsage =
       (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders();
     const pieces = content.match(/.{1,6}/gs) ?? [];
     const delayMs = behaviour.kind === 'ok' ? (behaviour.chunkDelayMs ?? 0) : 0;
     const usageField = includeUsage ? { usage: null } : {};
@@ -193,10 +194,7 @@ export class FakeUpstream {
       );
     let sent = 0;
     for (const piece of pieces) {
-      if (behaviour.kind === 'cut' && sent >= behaviour.afterChunks) {
-        res.socket?.destroy();
-        return;
-      }
+      if (behaviour.kind === 'cut' && sent >= behaviour.afterChunks) return cut(res);
       const choices = range(n).map((index) =>
         chat
           ? { index, delta: { content: piece }, finish_reason: null, logprobs: null }
@@ -205,10 +203,7 @@ export class FakeUpstream {
       if (!(await send(chunk(choices)))) return;
       sent++;
     }
-    if (behaviour.kind === 'cut') {
-      res.socket?.destroy();
-      return;
-    }
+    if (behaviour.kind === 'cut') return cut(res);
     await send(
       chunk(
         range(n).map((index) =>
@@ -224,6 +219,11 @@ export class FakeUpstream {
       );
     if (!res.destroyed) res.end('data: [DONE]\n\n');
   }
+}
+
+/** Drops the connection once what was written has gone out (destroying at once would discard it). */
+function cut(res: ServerResponse): void {
+  setTimeout(() => res.socket?.destroy(), 20);
 }
 
 function range(n: number): number[] {

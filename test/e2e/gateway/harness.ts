@@ -101,7 +101,8 @@ export async function startGateway(
       circuitBreaker: { failureThreshold: 3, coolDownMs: 60_000 },
       keySpendFlushMs: 20,
     }),
-    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 256 * 1024 }),
+    // Tests end with keep-alive connections a client abandoned: close them rather than wait them out.
+    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 256 * 1024, forceCloseConnections: true }),
     { logger: false },
   );
   app.enableShutdownHooks();

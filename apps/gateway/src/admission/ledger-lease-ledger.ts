@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import {
-  ConcurrencyError,
   DomainError,
+  handleCommand,
   type Decider,
   type EventStore,
-  type ExpectedRevision,
+  type RecordedEvent,
 } from '@tollgate/event-store';
 import type { LeaseLedger, UsageRecord } from '@tollgate/gateway-core';
 import {
@@ -22,13 +21,10 @@ import {
   type UsageState,
 } from '@tollgate/ledger';
 
-const MAX_CONFLICT_RETRIES = 8;
+const MAX_CONFLICT_ATTEMPTS = 8;
 
-/**
- * Read → decide → append with the revision read; on a concurrency conflict, again (bounded).
- * Returns the appended events, or the decider's DomainError.
- */
-export async function runCommand<C, E extends { type: string; data: unknown }, S>(
+/** handleCommand with the ledger's event parser; a DomainError comes back as a value. */
+async function run<C, E extends { type: string; data: unknown }, S>(
   store: EventStore,
   streamId: string,
   decider: Decider<C, E, S>,
@@ -36,28 +32,24 @@ export async function runCommand<C, E extends { type: string; data: unknown }, S
   command: C,
   idempotencyKey: string,
 ): Promise<readonly E[] | DomainError> {
-  for (let attempt = 0; ; attempt++) {
-    const recorded = await store.readStream(streamId);
-    let state = decider.initialState();
-    for (const r of recorded) {
-      const event = parse(r.type, r.data);
-      if (event) state = decider.evolve(state, event);
-    }
-    const decided = decider.decide(command, state);
-    if (decided instanceof DomainError || decided.length === 0) return decided;
-    const expected: ExpectedRevision =
-      recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].revision;
-    try {
-      await store.append(
-        streamId,
-        decided.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { idempotencyKey } })),
-        { expectedRevision: expected },
-      );
-      return decided;
-    } catch (err) {
-      if (err instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;
-      throw err;
-    }
+  try {
+    const result = await handleCommand({
+      store,
+      streamId,
+      decider,
+      command,
+      maxAttempts: MAX_CONFLICT_ATTEMPTS,
+      metadata: { idempotencyKey },
+      parse: (e: RecordedEvent) => {
+        const parsed = parse(e.type, e.data);
+        if (!parsed) throw new Error(`unexpected ${e.type} event in ${streamId}`);
+        return parsed;
+      },
+    });
+    return result.events;
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
   }
 }
 
@@ -65,7 +57,7 @@ export function runAccountCommand(
   store: EventStore,
   command: AccountCommand,
 ): Promise<readonly AccountEvent[] | DomainError> {
-  return runCommand<AccountCommand, AccountEvent, AccountState>(
+  return run<AccountCommand, AccountEvent, AccountState>(
     store,
     accountStream(command.accountId),
     accountDecider,
@@ -80,7 +72,7 @@ export function runUsageCommand(
   command: UsageCommand,
   idempotencyKey: string,
 ): Promise<readonly UsageEvent[] | DomainError> {
-  return runCommand<UsageCommand, UsageEvent, UsageState>(
+  return run<UsageCommand, UsageEvent, UsageState>(
     store,
     usageStream(command.accountId, command.leaseId),
     usageDecider,
