@@ -86,7 +86,7 @@ describe('gateway routing, fallback and failures on cue', () => {
   const ask = (model: string) =>
     client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }] });
 
-  async function failure(promise: Promise<unknown>): Promise<OpenAI.APIError> {
+  async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
     try {
       await promise;
     } catch (err) {
