@@ -5,6 +5,8 @@ import { MeController } from './identity/me.controller';
 import { PortalIdentityService } from './identity/portal-identity.service';
 import { PORTAL_OPTIONS, PORTAL_POOL, type PortalOptions } from './identity/portal-options';
 import { PortalAssetsController } from './layout/assets.controller';
+import { AccountController } from './views/account.controller';
+import { AdminPagesController } from './views/admin-pages.controller';
 import { PagesController } from './views/pages.controller';
 
 /**
@@ -19,7 +21,14 @@ export class PortalModule {
     return {
       module: PortalModule,
       global: true,
-      controllers: [AuthController, MeController, PagesController, PortalAssetsController],
+      controllers: [
+        AuthController,
+        MeController,
+        PagesController,
+        AdminPagesController,
+        AccountController,
+        PortalAssetsController,
+      ],
       providers: [
         { provide: PORTAL_OPTIONS, useValue: options },
         { provide: PORTAL_POOL, useExisting: options.poolToken },

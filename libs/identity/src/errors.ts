@@ -6,7 +6,8 @@ export type IdentityErrorCode =
   | 'NAME_INVALID'
   | 'USER_NOT_FOUND'
   | 'WORKSPACE_NOT_FOUND'
-  | 'ROLE_INVALID';
+  | 'ROLE_INVALID'
+  | 'LAST_OWNER';
 
 /** A rule of the identity domain was broken; `code` is stable for callers and tests. */
 export class IdentityError extends Error {

@@ -14,6 +14,7 @@ import {
   pruneLoginFailures,
   renameWorkspace,
   resolveSession,
+  removeWorkspaceMember,
   revokeSession,
   seedDemoIdentity,
   DEMO_WORKSPACE_ID,
@@ -155,6 +156,32 @@ describe('identity (Postgres)', () => {
         [DEMO_WORKSPACE_ID],
       );
       expect(rows[0].n).toBe(1);
+    });
+
+    it('given a sole owner, when demoted or removed, then LAST_OWNER; with a second owner, then it works', async () => {
+      const { workspace, owner } = await createWorkspaceWithOwner(pool, {
+        workspaceName: 'Solo',
+        ownerEmail: 'solo@example.com',
+        ownerPassword: 'solo password',
+      });
+      await expect(
+        addWorkspaceMember(pool, { workspaceId: workspace.id, email: 'solo@example.com', role: 'member' }),
+      ).rejects.toMatchObject({ code: 'LAST_OWNER' });
+      await expect(
+        removeWorkspaceMember(pool, { workspaceId: workspace.id, userId: owner.id }),
+      ).rejects.toMatchObject({
+        code: 'LAST_OWNER',
+      });
+      await addWorkspaceMember(pool, {
+        workspaceId: workspace.id,
+        email: 'second@example.com',
+        password: 'second password',
+        role: 'owner',
+      });
+      await removeWorkspaceMember(pool, { workspaceId: workspace.id, userId: owner.id });
+      expect((await listWorkspaceMembers(pool, workspace.id)).map((m) => [m.email, m.role])).toEqual([
+        ['second@example.com', 'owner'],
+      ]);
     });
 
     it('given an unknown owner and no password, when a workspace is created, then it fails and nothing is written', async () => {

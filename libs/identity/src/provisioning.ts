@@ -110,8 +110,7 @@ export async function addWorkspaceMember(
   const email = normalizeEmail(input.email);
   return inTransaction(pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`identity-user:${email}`]);
-    const { rowCount } = await tx.query('SELECT 1 FROM workspaces WHERE id = $1', [input.workspaceId]);
-    if (!rowCount) throw new IdentityError('WORKSPACE_NOT_FOUND', 'no such workspace');
+    await lockWorkspace(tx, input.workspaceId);
     let user = await findUserByEmail(tx, email);
     const userCreated = user === null;
     if (!user) {
@@ -119,7 +118,40 @@ export async function addWorkspaceMember(
         throw new IdentityError('USER_NOT_FOUND', `no user ${email}: give a password to create one`);
       user = await createUser(tx, { email, password: input.password, displayName: input.displayName });
     }
+    if (input.role !== 'owner') await refuseLastOwner(tx, input.workspaceId, user.id);
     await setMembership(tx, { workspaceId: input.workspaceId, userId: user.id, role: input.role });
     return { user, userCreated };
   });
+}
+
+/** Takes the user out of the workspace; the last owner cannot leave (someone must be able to manage it). */
+export async function removeWorkspaceMember(
+  pool: Pool,
+  input: { workspaceId: string; userId: string },
+): Promise<void> {
+  await inTransaction(pool, async (tx) => {
+    await lockWorkspace(tx, input.workspaceId);
+    await refuseLastOwner(tx, input.workspaceId, input.userId);
+    const res = await tx.query('DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2', [
+      input.workspaceId,
+      input.userId,
+    ]);
+    if (res.rowCount === 0) throw new IdentityError('USER_NOT_FOUND', 'that user is not a member');
+  });
+}
+
+/** Serializes membership changes of one workspace, so two owners cannot both step down at once. */
+async function lockWorkspace(tx: PoolClient, workspaceId: string): Promise<void> {
+  const { rowCount } = await tx.query('SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]);
+  if (!rowCount) throw new IdentityError('WORKSPACE_NOT_FOUND', 'no such workspace');
+}
+
+async function refuseLastOwner(tx: PoolClient, workspaceId: string, userId: string): Promise<void> {
+  const { rows } = await tx.query<{ owners: number; is_owner: boolean }>(
+    `SELECT count(*)::int AS owners, bool_or(user_id = $2) AS is_owner
+       FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'`,
+    [workspaceId, userId],
+  );
+  if (rows[0].is_owner && rows[0].owners <= 1)
+    throw new IdentityError('LAST_OWNER', 'a workspace needs at least one owner');
 }

@@ -286,6 +286,147 @@ describe('portal identity over HTTP', () => {
     });
   });
 
+  describe('members, onboarding and passwords', () => {
+    async function csrfOf(client: PortalClient): Promise<string> {
+      return (JSON.parse((await client.request('/api/me')).body) as { csrfToken: string }).csrfToken;
+    }
+    const initialPassword = (html: string): string | undefined =>
+      /<code class="secret">([^<]+)<\/code>/.exec(html)?.[1];
+
+    it('given the owner, when she adds a new email, then its initial password is shown once and signs in to that workspace only', async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const res = await alice.request(`/w/${portal.acme.id}/members`, {
+        method: 'POST',
+        form: { _csrf: await csrfOf(alice), email: 'dave@acme.test', role: 'member' },
+      });
+      expect(res.status).toBe(200);
+      const password = initialPassword(res.body)!;
+      expect(password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+      expect((await alice.request(`/w/${portal.acme.id}`)).body).not.toContain(password);
+      const dave = await signedIn('dave@acme.test', password);
+      expect(JSON.parse((await dave.request('/api/me')).body)).toMatchObject({
+        workspaces: [{ id: portal.acme.id, role: 'member' }],
+      });
+      expect(
+        (
+          await dave.request(`/w/${portal.acme.id}/members`, {
+            method: 'POST',
+            form: { _csrf: await csrfOf(dave), email: 'x@y.test', role: 'owner' },
+          })
+        ).status,
+      ).toBe(403);
+    });
+
+    it('given the owner, when she adds an existing user of another tenant, then no password is shown and they join', async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const res = await alice.request(`/w/${portal.acme.id}/members`, {
+        method: 'POST',
+        form: { _csrf: await csrfOf(alice), email: 'bob@globex.test', role: 'billing' },
+      });
+      expect(res.status).toBe(200);
+      expect(initialPassword(res.body)).toBeUndefined();
+      expect(res.body).toContain('bob@globex.test is now a billing of this workspace.');
+      const bobId = (
+        JSON.parse((await (await signedIn('bob@globex.test', PASSWORDS.bob)).request('/api/me')).body) as {
+          user: { id: string };
+        }
+      ).user.id;
+      const removed = await alice.request(`/w/${portal.acme.id}/members/${bobId}/remove`, {
+        method: 'POST',
+        form: { _csrf: await csrfOf(alice) },
+      });
+      expect(removed.status).toBe(303);
+      const bob = await signedIn('bob@globex.test', PASSWORDS.bob);
+      expect((await bob.request(`/w/${portal.acme.id}`)).status).toBe(404);
+    });
+
+    it('given the sole owner, when she removes herself, then 409 explains a workspace needs an owner', async () => {
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const me = JSON.parse((await alice.request('/api/me')).body) as {
+        user: { id: string };
+        csrfToken: string;
+      };
+      const res = await alice.request(`/w/${portal.acme.id}/members/${me.user.id}/remove`, {
+        method: 'POST',
+        form: { _csrf: me.csrfToken },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body).toContain('A workspace needs at least one owner');
+    });
+
+    it('given an admin, when a workspace is created for a new owner, then the owner can sign in with the shown password', async () => {
+      const admin = await signedIn('admin@tollgate.test', PASSWORDS.admin);
+      const res = await admin.request('/admin/workspaces', {
+        method: 'POST',
+        form: { _csrf: await csrfOf(admin), name: 'Initech', ownerEmail: 'peter@initech.test' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toContain('Workspace Initech created, owned by peter@initech.test.');
+      const peter = await signedIn('peter@initech.test', initialPassword(res.body)!);
+      const me = JSON.parse((await peter.request('/api/me')).body) as {
+        workspaces: { name: string; role: string }[];
+      };
+      expect(me.workspaces).toEqual([expect.objectContaining({ name: 'Initech', role: 'owner' })]);
+      const alice = await signedIn('alice@acme.test', PASSWORDS.alice);
+      const byCustomer = await alice.request('/admin/workspaces', {
+        method: 'POST',
+        form: { _csrf: await csrfOf(alice), name: 'Nope', ownerEmail: 'alice@acme.test' },
+      });
+      expect(byCustomer.status).toBe(404);
+    });
+
+    it('given a user, when she changes her password, then other sessions end, this one goes on, and only the new password works', async () => {
+      const admin = await signedIn('admin@tollgate.test', PASSWORDS.admin);
+      const created = await admin.request('/admin/workspaces', {
+        method: 'POST',
+        form: { _csrf: await csrfOf(admin), name: 'Erin Ltd', ownerEmail: 'erin@tollgate.test' },
+      });
+      const first = initialPassword(created.body)!;
+      const laptop = await signedIn('erin@tollgate.test', first);
+      const phone = await signedIn('erin@tollgate.test', first);
+      const mismatch = await laptop.request('/account/password', {
+        method: 'POST',
+        form: {
+          _csrf: await csrfOf(laptop),
+          currentPassword: first,
+          newPassword: 'erin new password',
+          confirmPassword: 'other',
+        },
+      });
+      expect(mismatch.status).toBe(400);
+      const wrong = await laptop.request('/account/password', {
+        method: 'POST',
+        form: {
+          _csrf: await csrfOf(laptop),
+          currentPassword: 'not it at all',
+          newPassword: 'erin new password',
+          confirmPassword: 'erin new password',
+        },
+      });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body).toContain('The current password is not right.');
+      const ok = await laptop.request('/account/password', {
+        method: 'POST',
+        form: {
+          _csrf: await csrfOf(laptop),
+          currentPassword: first,
+          newPassword: 'erin new password',
+          confirmPassword: 'erin new password',
+        },
+      });
+      expect(ok.status).toBe(303);
+      expect(ok.headers.get('location')).toBe('/account?changed=password');
+      const after = await laptop.request('/account?changed=password');
+      expect(after.status).toBe(200);
+      expect(after.body).toContain('Password changed.');
+      expect((await phone.request('/api/me')).status).toBe(401);
+      expect((await new PortalClient(portal.url).signIn('erin@tollgate.test', first)).status).toBe(401);
+      expect(
+        (await new PortalClient(portal.url).signIn('erin@tollgate.test', 'erin new password')).status,
+      ).toBe(303);
+    });
+  });
+
   describe('login rate limit', () => {
     it('given 5 wrong passwords, when the right one comes next, then 429 with Retry-After and no session', async () => {
       const client = new PortalClient(portal.url);

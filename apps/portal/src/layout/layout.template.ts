@@ -27,7 +27,7 @@ export const LAYOUT_TEMPLATE = `<!doctype html>
       </ul>
     </nav>
     <div class="who">
-      <span>{{principal.user.email}}</span>
+      <a href="/account"{{#if accountSection}} aria-current="page"{{/if}}>{{principal.user.email}}</a>
       <form method="post" action="/logout">
         <input type="hidden" name="_csrf" value="{{principal.csrfToken}}">
         <button type="submit" class="button-quiet">Sign out</button>

@@ -18,6 +18,7 @@ a:hover{text-decoration-thickness:2px}
 .topbar nav a[aria-current="page"]{color:#fff;font-weight:600}
 .who{margin-left:auto;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;font-size:.875rem;color:#d1d5db}
 .who form{margin:0}
+.who a{color:#e5e7eb}
 main{max-width:64rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.125rem;margin:1.5rem 0 .5rem}
@@ -26,7 +27,7 @@ h2{font-size:1.125rem;margin:1.5rem 0 .5rem}
 caption{text-align:left;padding:.25rem 0}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 .muted{color:#57606a}
-.table-wrap{overflow-x:auto}
+.table-wrap{overflow-x:auto;margin-bottom:1rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e5e7eb;white-space:nowrap}
 th{font-size:.875rem;color:#57606a}
@@ -36,9 +37,21 @@ button,.button{font:inherit;cursor:pointer;border-radius:.375rem;padding:.55rem 
 .button-quiet{background:transparent;border-color:#9ca3af;color:inherit;min-height:2.25rem;padding:.3rem .75rem}
 .alert{border-radius:.375rem;padding:.75rem 1rem;margin:0 0 1rem;border:1px solid}
 .alert-error{background:#fef2f2;border-color:#fca5a5;color:#7f1d1d}
+.alert-ok{background:#f0fdf4;border-color:#86efac;color:#14532d}
+.alert p{margin:.25rem 0}
+.secret{font-size:1.125rem;user-select:all;word-break:break-all}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+form.inline{margin:0}
+select{font:inherit;padding:.55rem .6rem;border:1px solid #8c959f;border-radius:.375rem;background:#fff;max-width:28rem;width:100%}
 .login{max-width:26rem;margin:2rem auto}
 .badge{display:inline-block;font-size:.75rem;padding:.1rem .5rem;border-radius:1rem;background:#e5e7eb}
-@media (max-width:40rem){main{padding:.75rem}.who{margin-left:0;width:100%}}
+@media (max-width:40rem){main{padding:.75rem}.who{margin-left:0;width:100%}th,td{white-space:normal;overflow-wrap:break-word}
+table.stack thead{position:absolute;left:-9999px}
+table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack caption{display:block;width:100%}
+table.stack tr{border-bottom:1px solid #e5e7eb;padding:.5rem 0}
+table.stack td{border:0;padding:.1rem .5rem}
+table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#57606a}}
 `.trim();
 
 export const PORTAL_CSS_VERSION = createHash('sha256').update(PORTAL_CSS).digest('hex').slice(0, 12);

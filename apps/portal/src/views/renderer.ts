@@ -3,7 +3,9 @@ import { LAYOUT_TEMPLATE } from '../layout/layout.template';
 import { PORTAL_CSS_PATH, PORTAL_CSS_VERSION } from '../layout/portal.css';
 import type { PortalPrincipal } from '../identity/principal';
 import {
+  ACCOUNT_TEMPLATE,
   ADMIN_TEMPLATE,
+  NOTICES_PARTIAL,
   ERROR_TEMPLATE,
   LOGIN_TEMPLATE,
   NO_WORKSPACE_TEMPLATE,
@@ -12,6 +14,7 @@ import {
 
 const hbs = Handlebars.create();
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerPartial('notices', NOTICES_PARTIAL);
 hbs.registerHelper('date', (d: unknown) => (d instanceof Date ? d.toISOString().slice(0, 10) : ''));
 
 const SOURCES = {
@@ -19,6 +22,7 @@ const SOURCES = {
   workspace: WORKSPACE_TEMPLATE,
   'no-workspace': NO_WORKSPACE_TEMPLATE,
   admin: ADMIN_TEMPLATE,
+  account: ACCOUNT_TEMPLATE,
   error: ERROR_TEMPLATE,
 } as const;
 
@@ -40,6 +44,7 @@ export interface PageFrame {
   principal?: PortalPrincipal | null;
   currentWorkspaceId?: string;
   adminSection?: boolean;
+  accountSection?: boolean;
 }
 
 /** A whole page: the view rendered into the layout. Handlebars escapes every `{{value}}`. */

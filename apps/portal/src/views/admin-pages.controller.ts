@@ -1,0 +1,69 @@
+import { Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { createWorkspaceWithOwner, IdentityError, listWorkspaces, randomPassword } from '@tollgate/identity';
+import { CurrentUser } from '../identity/decorators';
+import { AdminGuard } from '../identity/guards';
+import { PORTAL_POOL } from '../identity/portal-options';
+import type { PortalPrincipal } from '../identity/principal';
+import { sendHtml } from '../layout/html-response';
+import { formField, identityErrorText } from './form';
+import { PortalPageExceptionFilter } from './page-exception.filter';
+import { renderPage } from './renderer';
+
+const ADMIN_WORKSPACES_LISTED = 100;
+
+/** The operator's admin workspace shell (admins only; everyone else sees a 404). */
+@Controller('admin')
+@UseFilters(PortalPageExceptionFilter)
+@UseGuards(AdminGuard)
+export class AdminPagesController {
+  constructor(@Inject(PORTAL_POOL) private readonly pool: Pool) {}
+
+  @Get()
+  async admin(@CurrentUser() principal: PortalPrincipal, @Res() reply: FastifyReply): Promise<void> {
+    await this.render(reply, 200, principal, {});
+  }
+
+  /** Onboards a customer: a workspace and its owner (new owners get an initial password, shown once). */
+  @Post('workspaces')
+  async createWorkspace(
+    @CurrentUser() principal: PortalPrincipal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const password = randomPassword();
+    try {
+      const created = await createWorkspaceWithOwner(this.pool, {
+        workspaceName: formField(request.body, 'name'),
+        ownerEmail: formField(request.body, 'ownerEmail'),
+        ownerPassword: password,
+      });
+      await this.render(reply, 201, principal, {
+        notice: `Workspace ${created.workspace.name} created, owned by ${created.owner.email}.`,
+        initialPassword: created.ownerCreated ? { email: created.owner.email, password } : undefined,
+      });
+    } catch (err) {
+      if (!(err instanceof IdentityError)) throw err;
+      await this.render(reply, 400, principal, { error: identityErrorText(err) });
+    }
+  }
+
+  private async render(
+    reply: FastifyReply,
+    status: number,
+    principal: PortalPrincipal,
+    notices: { error?: string; notice?: string; initialPassword?: { email: string; password: string } },
+  ): Promise<void> {
+    const workspaces = await listWorkspaces(this.pool, { limit: ADMIN_WORKSPACES_LISTED });
+    sendHtml(
+      reply,
+      status,
+      renderPage(
+        'admin',
+        { ...notices, workspaces, csrfToken: principal.csrfToken },
+        { title: 'Admin', principal, adminSection: true },
+      ),
+    );
+  }
+}
