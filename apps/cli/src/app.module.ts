@@ -1,31 +1,90 @@
+import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { Pool } from 'pg';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { Pool } from 'pg';
+import type { EventStore } from '@tollgate/event-store';
+import { DEFAULT_LEASE_ADMISSION, LeaseAdmission } from '@tollgate/gateway-core';
+import { EVENT_STORE, LedgerModule } from '@tollgate/ledger-nest';
+import type { PaymentsConfig } from '@tollgate/payments';
 import type { TollgateConfig } from '@tollgate/platform';
+import { EventStoreLeaseLedger } from '../../gateway/src/admission/ledger-lease-ledger';
+import { GatewayModule } from '../../gateway/src/gateway.module';
+import { PaymentsModule } from '../../portal/src/payments/payments.module';
+import { PortalModule } from '../../portal/src/portal.module';
+import { WebhooksModule } from '../../portal/src/webhooks/webhooks.module';
+import { ProjectorModule } from '../../projector/src/projector.module';
 import { HealthController } from './health/health.controller';
 import { READINESS_CHECKS, withTimeout } from './health/readiness';
 
 export const PG_POOL = Symbol('PG_POOL');
 export const TOLLGATE_CONFIG = Symbol('TOLLGATE_CONFIG');
 
-/** The all-in-one process: every app's module on one port, sharing one pool and one event store. */
+export interface AppModuleOptions {
+  config: TollgateConfig;
+  pool: Pool;
+  store: EventStore;
+  payments: PaymentsConfig;
+}
+
+/** Shared infrastructure every app module in the process uses: config, pool, health. */
 @Module({})
-export class AppModule {
-  static forRoot(options: { config: TollgateConfig; pool: Pool }): DynamicModule {
+class CoreModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: TOLLGATE_CONFIG, useValue: options.config },
       { provide: PG_POOL, useValue: options.pool },
+      { provide: EVENT_STORE, useValue: options.store },
       {
         provide: READINESS_CHECKS,
-        useFactory: (pool: Pool) => [withTimeout('database', () => pool.query('SELECT 1'))],
-        inject: [PG_POOL],
+        useFactory: () => [
+          withTimeout('database', () => options.pool.query('SELECT 1')),
+          withTimeout('event store', () => options.store.headPosition()),
+        ],
       },
     ];
     return {
-      module: AppModule,
+      module: CoreModule,
       global: true,
-      controllers: [HealthController],
       providers,
-      exports: [TOLLGATE_CONFIG, PG_POOL],
+      exports: [TOLLGATE_CONFIG, PG_POOL, EVENT_STORE, READINESS_CHECKS],
+    };
+  }
+}
+
+/** The all-in-one process: gateway, portal (with payments and webhooks) and projector on one port. */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    const { config, pool, store } = options;
+    // Each process holds its own leases, so a restart never resumes another instance's slice.
+    const holder = `gw-${randomUUID().slice(0, 8)}`;
+    const admission = new LeaseAdmission(new EventStoreLeaseLedger(store, holder), {
+      ...DEFAULT_LEASE_ADMISSION,
+      holder,
+      now: () => Date.now(),
+      onError: (message, err) => console.error(`[gateway] ${message}`, err),
+    });
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(options),
+        CqrsModule.forRoot(),
+        LedgerModule,
+        GatewayModule.forRoot({ pool, masterKey: config.masterKey, admission }),
+        PortalModule.forRoot({
+          poolToken: PG_POOL,
+          adminToken: config.adminToken,
+          cookieSecure: config.cookieSecure,
+        }),
+        PaymentsModule.forRoot({
+          poolToken: PG_POOL,
+          eventStoreToken: EVENT_STORE,
+          config: options.payments,
+        }),
+        WebhooksModule,
+        ProjectorModule.forRoot({ pool, store }),
+      ],
+      controllers: [HealthController],
     };
   }
 }

@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   TOLLGATE_MASTER_KEY: z.string().optional(),
   TOLLGATE_SEED_DEMO: z.enum(['true', 'false']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  TOLLGATE_COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -35,6 +36,8 @@ export interface TollgateConfig {
   masterKey: Buffer;
   seedDemo: boolean;
   logLevel: Env['LOG_LEVEL'];
+  /** Always mark session cookies Secure (behind a TLS-terminating proxy). */
+  cookieSecure: boolean;
 }
 
 export class ConfigError extends Error {
@@ -60,7 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
   const admin = e.TOLLGATE_ADMIN_TOKEN
     ? { value: e.TOLLGATE_ADMIN_TOKEN, generated: false }
     : secret('admin-token', () => `tga_${randomBytes(24).toString('base64url')}`);
-  const masterKeyText = e.TOLLGATE_MASTER_KEY ?? secret('master.key', () => randomBytes(32).toString('base64')).value;
+  const masterKeyText =
+    e.TOLLGATE_MASTER_KEY ?? secret('master.key', () => randomBytes(32).toString('base64')).value;
   const masterKey = Buffer.from(masterKeyText, 'base64');
   if (masterKey.length !== 32) throw new ConfigError('TOLLGATE_MASTER_KEY must be 32 bytes, base64-encoded');
   return {
@@ -74,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     masterKey,
     seedDemo: e.TOLLGATE_SEED_DEMO ? e.TOLLGATE_SEED_DEMO === 'true' : !e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
+    cookieSecure: e.TOLLGATE_COOKIE_SECURE === 'true',
   };
 }

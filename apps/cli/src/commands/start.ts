@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/platform';
+import { paymentsConfigFromEnv } from '@tollgate/payments';
 import { AppModule } from '../app.module';
+import { openEventStore } from '../runtime';
 import { migrateAll } from './migrate';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,13 +25,16 @@ export async function bootstrap(
 ): Promise<RunningTollgate> {
   const db = await openRuntimeDatabase(config, say);
   const pool = new Pool({ connectionString: db.url, max: 20 });
+  const store = openEventStore(config, pool);
   try {
     await migrateAll(pool, say);
+    const payments = paymentsConfigFromEnv({ ...process.env, PORT: String(config.port) });
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, pool }),
+      AppModule.forRoot({ config, pool, store, payments }),
       new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
       { logger: ['error', 'warn'], rawBody: true },
     );
+    app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -39,11 +44,13 @@ export async function bootstrap(
       config,
       close: async () => {
         await app.close();
+        await store.close();
         await pool.end();
         await db.close();
       },
     };
   } catch (err) {
+    await store.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw err;
