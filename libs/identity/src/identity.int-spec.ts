@@ -14,6 +14,7 @@ import {
   pruneLoginFailures,
   renameWorkspace,
   resolveSession,
+  resolveSessionWithMemberships,
   removeWorkspaceMember,
   revokeSession,
   seedDemoIdentity,
@@ -224,6 +225,26 @@ describe('identity (Postgres)', () => {
       expect(rows[0].token_sha256.equals(sha256(token))).toBe(true);
       const dump = JSON.stringify((await pool.query('SELECT * FROM user_sessions')).rows);
       expect(dump).not.toContain(token);
+    });
+
+    it('given a user in two workspaces, when the session is resolved with memberships, then both come in name order', async () => {
+      const { owner } = await createWorkspaceWithOwner(pool, {
+        workspaceName: 'Zeta',
+        ownerEmail: 'multi@example.com',
+        ownerPassword: 'multi password',
+      });
+      const { workspace: alpha } = await createWorkspaceWithOwner(pool, {
+        workspaceName: 'Alpha',
+        ownerEmail: 'multi@example.com',
+      });
+      const { token } = await createSession(pool, { userId: owner.id, now: t0 }, policy);
+      const live = await resolveSessionWithMemberships(pool, token, at(1), policy);
+      expect(live?.memberships.map((m) => m.workspaceName)).toEqual(['Alpha', 'Zeta']);
+      expect(live?.memberships[0]).toEqual({ workspaceId: alpha.id, workspaceName: 'Alpha', role: 'owner' });
+      const lonely = await createSession(pool, { userId, now: t0 }, policy);
+      expect((await resolveSessionWithMemberships(pool, lonely.token, at(1), policy))?.memberships).toEqual(
+        [],
+      );
     });
 
     it('given an unknown or oversized token, when resolved, then there is no session', async () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { User } from './model';
+import type { Membership, User, WorkspaceRole } from './model';
 import { constantTimeEqual, randomToken, sha256 } from './tokens';
+import { MAX_MEMBERSHIPS_LISTED } from './users';
 
 type Db = Pool | PoolClient;
 
@@ -67,6 +68,7 @@ export async function createSession(
 }
 
 interface SessionRow {
+  memberships?: { workspace_id: string; name: string; role: string }[] | null;
   id: string;
   user_id: string;
   csrf_token: string;
@@ -89,11 +91,40 @@ export async function resolveSession(
   now: Date,
   policy: SessionPolicy = DEFAULT_SESSION_POLICY,
 ): Promise<{ session: Session; user: User } | null> {
+  return resolve(db, token, now, policy, false);
+}
+
+/** resolveSession plus the user's workspaces, in the same round trip (every portal request needs both). */
+export async function resolveSessionWithMemberships(
+  db: Db,
+  token: string,
+  now: Date,
+  policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+): Promise<{ session: Session; user: User; memberships: Membership[] } | null> {
+  const live = await resolve(db, token, now, policy, true);
+  return live as { session: Session; user: User; memberships: Membership[] } | null;
+}
+
+async function resolve(
+  db: Db,
+  token: string,
+  now: Date,
+  policy: SessionPolicy,
+  withMemberships: boolean,
+): Promise<{ session: Session; user: User; memberships?: Membership[] } | null> {
   if (!token || token.length > TOKEN_MAX_LENGTH) return null;
   const hash = sha256(token);
+  const membershipsColumn = withMemberships
+    ? `, (SELECT json_agg(json_build_object('workspace_id', x.workspace_id, 'name', x.name, 'role', x.role)
+                    ORDER BY x.name, x.workspace_id)
+          FROM (SELECT m.workspace_id, w.name, m.role
+                  FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+                 WHERE m.user_id = s.user_id
+                 ORDER BY w.name, w.id LIMIT ${MAX_MEMBERSHIPS_LISTED}) x) AS memberships`
+    : '';
   const { rows } = await db.query<SessionRow>(
     `SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at,
-            u.email, u.display_name, u.is_admin, u.created_at AS user_created_at
+            u.email, u.display_name, u.is_admin, u.created_at AS user_created_at${membershipsColumn}
        FROM user_sessions s JOIN users u ON u.id = s.user_id
       WHERE s.token_sha256 = $1 AND u.disabled_at IS NULL`,
     [hash],
@@ -126,6 +157,15 @@ export async function resolveSession(
       isAdmin: r.is_admin,
       createdAt: r.user_created_at,
     },
+    ...(withMemberships
+      ? {
+          memberships: (r.memberships ?? []).map((m) => ({
+            workspaceId: m.workspace_id,
+            workspaceName: m.name,
+            role: m.role as WorkspaceRole,
+          })),
+        }
+      : {}),
   };
 }
 

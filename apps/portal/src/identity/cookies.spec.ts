@@ -33,6 +33,9 @@ describe('safeNextPath', () => {
     ['/\\evil.example', undefined],
     ['https://evil.example', undefined],
     ['javascript:alert(1)', undefined],
+    ['/\t/evil.example', undefined],
+    ['/\n/evil.example', undefined],
+    ['/', '/'],
     [undefined, undefined],
   ])('given next=%p, then it is %p', (input, expected) => {
     expect(safeNextPath(input)).toBe(expected);

@@ -7,11 +7,10 @@ import {
   DEFAULT_LOGIN_RATE_LIMIT,
   DEFAULT_SESSION_POLICY,
   findWorkspaceForMember,
-  listMemberships,
   pruneExpiredSessions,
   pruneLoginFailures,
   randomToken,
-  resolveSession,
+  resolveSessionWithMemberships,
   revokeSession,
   verifyCsrfToken,
   type LoginResult,
@@ -87,11 +86,8 @@ export class PortalIdentityService implements OnModuleInit, OnModuleDestroy {
     const token = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
     let principal: PortalPrincipal | null = null;
     if (token) {
-      const live = await resolveSession(this.pool, token, this.now(), this.sessionPolicy);
-      if (live) {
-        const memberships = await listMemberships(this.pool, live.user.id);
-        principal = { ...live, memberships, csrfToken: live.session.csrfToken };
-      }
+      const live = await resolveSessionWithMemberships(this.pool, token, this.now(), this.sessionPolicy);
+      if (live) principal = { ...live, csrfToken: live.session.csrfToken };
     }
     setCachedPrincipal(request, principal);
     return principal;

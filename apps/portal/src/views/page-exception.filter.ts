@@ -15,8 +15,9 @@ const HEADINGS: Record<number, string> = {
 /** Same-site path to come back to after sign-in; anything else is dropped. */
 export function safeNextPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 512) return undefined;
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
-  return value;
+  // One leading slash, then printable ASCII only: no "//host", no "/\\host", and no tabs or newlines
+  // (browsers drop those, which would turn "/\t/host" into "//host").
+  return /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : undefined;
 }
 
 /**
