@@ -22,6 +22,7 @@ function slow(p: AnyProjection): AnyProjection {
 
 async function main(): Promise<void> {
   const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 8 });
+  pool.on('error', () => undefined);
   const projector = await startProjector({
     pool,
     projections: LEDGER_PROJECTIONS.map(slow),

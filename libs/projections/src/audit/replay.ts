@@ -8,7 +8,15 @@ import {
   type RecordedEvent,
 } from '@tollgate/event-store';
 import { accountStream, usageStream, USAGE_STREAM_PREFIX } from '@tollgate/ledger';
-import { ledgerFact, statementEntry, type LedgerFact } from '../read-models/facts';
+import {
+  addBalanceTotals,
+  availableNanocredits,
+  liveBalanceDelta,
+  postedNanocredits,
+  zeroBalanceTotals,
+  type BalanceTotals,
+} from '@tollgate/ledger';
+import { ledgerEvent, ledgerFact, statementEntry, type LedgerFact } from '../read-models/facts';
 
 /** One event of an account's history, with the balances right after it. */
 export interface ReplayRow {
@@ -133,82 +141,49 @@ function belongsTo(e: RecordedEvent, accountId: string): boolean {
   return typeof data === 'object' && data !== null && data.accountId === accountId;
 }
 
-interface ReplayLease {
-  amount: bigint;
-  used: bigint;
-  open: boolean;
-}
-
-function holds(l: ReplayLease): bigint {
-  if (!l.open) return 0n;
-  return l.amount > l.used ? l.amount - l.used : 0n;
-}
-
-/** The auditor's own fold of the history: posted, leased and statement lines, independent of the projections. */
+/**
+ * The auditor's own fold of the history, with the ledger's balance definitions (`liveBalanceDelta`),
+ * not the projections' code: posted, leased (open lease holds) and the statement lines. Also checks
+ * every closed lease: its settled spend must equal the Σ price of its usage stream.
+ */
 export function foldHistory(
   events: readonly RecordedEvent[],
   upTo?: GlobalPosition,
-): { rows: ReplayRow[]; totals: ReplayTotals } {
+): { rows: ReplayRow[]; totals: ReplayTotals; problems: string[] } {
   const rows: ReplayRow[] = [];
-  const leases = new Map<string, ReplayLease>();
-  let posted = 0n;
-  let leased = 0n;
+  const usageByLease = new Map<string, bigint>();
+  const problems: string[] = [];
+  let totals: BalanceTotals = zeroBalanceTotals();
   let lines = 0;
   let usageEvents = 0;
   let usagePrice = 0n;
   let usageCost = 0n;
   for (const e of events) {
     if (upTo && comparePositions(e.position, upTo) > 0) break;
+    const parsed = ledgerEvent(e);
     const f: LedgerFact | null = ledgerFact(e);
-    if (!f) continue;
+    if (!parsed || !f) continue;
+    const before = postedNanocredits(totals);
+    totals = addBalanceTotals(totals, liveBalanceDelta(parsed));
+    const posted = postedNanocredits(totals);
     const entry = statementEntry(f);
-    let amount = 0n;
-    if (entry) {
-      amount = entry.amountNanocredits;
-      posted += amount;
-      lines += 1;
-    } else if (f.kind === 'usage') {
-      // zero-priced usage: no line, no balance change
+    if (entry) lines += 1;
+    if (f.kind === 'usage') {
+      usageEvents += 1;
+      usagePrice += f.priceNanocredits;
+      usageCost += f.costNanocredits;
+      usageByLease.set(f.leaseId, (usageByLease.get(f.leaseId) ?? 0n) + f.priceNanocredits);
+    } else if (f.kind === 'lease_closed') {
+      const used = usageByLease.get(f.leaseId) ?? 0n;
+      if (used !== f.spentNanocredits)
+        problems.push(
+          `lease ${f.leaseId} ${f.how} with spent ${f.spentNanocredits} but its usage stream sums to ${used} (event ${e.id})`,
+        );
     }
-    switch (f.kind) {
-      case 'lease_reserved': {
-        const l = leases.get(`${f.accountId}\u0000${f.leaseId}`) ?? { amount: 0n, used: 0n, open: false };
-        if (!l.open) {
-          l.amount = f.amountNanocredits;
-          l.open = true;
-          leased += holds(l);
-        }
-        leases.set(`${f.accountId}\u0000${f.leaseId}`, l);
-        break;
-      }
-      case 'lease_closed': {
-        const l = leases.get(`${f.accountId}\u0000${f.leaseId}`);
-        if (l?.open) {
-          leased -= holds(l);
-          l.open = false;
-        }
-        break;
-      }
-      case 'usage': {
-        usageEvents += 1;
-        usagePrice += f.priceNanocredits;
-        usageCost += f.costNanocredits;
-        const l = leases.get(`${f.accountId}\u0000${f.leaseId}`) ?? { amount: 0n, used: 0n, open: false };
-        const before = holds(l);
-        l.used += f.priceNanocredits;
-        leased += holds(l) - before;
-        leases.set(`${f.accountId}\u0000${f.leaseId}`, l);
-        break;
-      }
-      case 'account_opened':
-      case 'posting':
-      case 'overdraft_changed':
-        break;
-      default: {
-        const never: never = f;
-        throw new Error(`unhandled fact ${JSON.stringify(never)}`);
-      }
-    }
+    if ((entry?.amountNanocredits ?? 0n) !== posted - before)
+      problems.push(
+        `event ${e.id} (${e.type}): statement amount ${entry?.amountNanocredits ?? 0n} ≠ posted change ${posted - before}`,
+      );
     rows.push({
       position: formatPosition(e.position),
       recordedAt: e.recordedAt.toISOString(),
@@ -217,24 +192,25 @@ export function foldHistory(
       eventType: e.type,
       entryType: entry?.entryType ?? null,
       description: entry?.description ?? describe(f),
-      amountNanocredits: amount,
+      amountNanocredits: posted - before,
       postedAfterNanocredits: posted,
-      leasedAfterNanocredits: leased,
+      leasedAfterNanocredits: totals.openLeasesNanocredits,
       lineNo: entry ? lines : null,
     });
   }
   return {
     rows,
     totals: {
-      postedNanocredits: posted,
-      leasedNanocredits: leased,
-      availableNanocredits: posted - leased,
+      postedNanocredits: postedNanocredits(totals),
+      leasedNanocredits: totals.openLeasesNanocredits,
+      availableNanocredits: availableNanocredits(totals),
       statementLines: lines,
       usageEvents,
       usagePriceNanocredits: usagePrice,
       usageCostNanocredits: usageCost,
       events: rows.length,
     },
+    problems,
   };
 }
 
@@ -336,6 +312,8 @@ export async function replayAccount(store: EventStore, pool: Pool, accountId: st
       ],
     };
   }
+  for (const problem of full.problems.slice(0, MAX_DIFFERENCES))
+    differences.push({ model: 'events', what: 'history', expected: 'consistent events', actual: problem });
   const snap = await snapshotModels(pool, accountId);
   const at = (name: string): ReturnType<typeof foldHistory> => {
     const cp = snap.checkpoints.get(name);

@@ -35,7 +35,8 @@ export interface UsageFact {
   latencyMs: number | null;
   attempts: number | null;
   estimated: boolean;
-  occurredAt: Date | null;
+  /** ISO timestamp as recorded in the event (kept as text: it goes straight back into SQL). */
+  occurredAt: string | null;
 }
 
 export type EntryType = 'purchase' | 'grant' | 'refund' | 'adjustment' | 'usage';
@@ -53,7 +54,14 @@ export type LedgerFact =
     }
   | { kind: 'overdraft_changed'; accountId: string; limitNanocredits: bigint }
   | { kind: 'lease_reserved'; accountId: string; leaseId: string; amountNanocredits: bigint }
-  | { kind: 'lease_closed'; accountId: string; leaseId: string; how: 'settled' | 'expired' }
+  | {
+      kind: 'lease_closed';
+      accountId: string;
+      leaseId: string;
+      how: 'settled' | 'expired';
+      spentNanocredits: bigint;
+      releasedNanocredits: bigint;
+    }
   | UsageFact;
 
 export const USAGE_EVENT_TYPES: ReadonlySet<string> = new Set(['UsageRecorded']);
@@ -62,33 +70,43 @@ export const FACT_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
   'UsageRecorded',
 ]);
 
-const cache = new WeakMap<RecordedEvent, LedgerFact | null>();
+/** A validated ledger event as the ledger's own parsers return it. */
+export type LedgerEvent = AccountEvent | UsageEvent;
+
+const parsedCache = new WeakMap<RecordedEvent, LedgerEvent | null>();
+const factCache = new WeakMap<RecordedEvent, LedgerFact | null>();
+
+/** Validates (once per event object) with the ledger's parsers; null for other types; throws when malformed. */
+export function ledgerEvent(e: RecordedEvent): LedgerEvent | null {
+  const hit = parsedCache.get(e);
+  if (hit !== undefined) return hit;
+  let parsed: LedgerEvent | null = null;
+  if (isAccountEventType(e.type)) {
+    parsed = parseAccountEvent(e.type, e.data);
+    if (parsed && e.streamId !== accountStream(parsed.data.accountId))
+      throw new Error(`${e.type} for account ${parsed.data.accountId} found in stream ${e.streamId}`);
+  } else if (isUsageEventType(e.type)) {
+    parsed = parseUsageEvent(e.type, e.data);
+    if (parsed && e.streamId !== usageStream(parsed.data.accountId, parsed.data.leaseId))
+      throw new Error(`${e.type} for account ${parsed.data.accountId} found in stream ${e.streamId}`);
+  }
+  parsedCache.set(e, parsed);
+  return parsed;
+}
 
 /** Decodes (and caches) a ledger event; null for types the read models ignore; throws when malformed. */
 export function ledgerFact(e: RecordedEvent): LedgerFact | null {
-  const hit = cache.get(e);
+  const hit = factCache.get(e);
   if (hit !== undefined) return hit;
-  const fact = decodeFact(e);
-  cache.set(e, fact);
+  const parsed = ledgerEvent(e);
+  const fact =
+    parsed === null
+      ? null
+      : isAccountEventType(parsed.type)
+        ? accountFact(parsed as AccountEvent)
+        : usageFact(parsed as UsageEvent);
+  factCache.set(e, fact);
   return fact;
-}
-
-function decodeFact(e: RecordedEvent): LedgerFact | null {
-  if (isAccountEventType(e.type)) {
-    const parsed = parseAccountEvent(e.type, e.data);
-    if (!parsed) return null;
-    if (e.streamId !== accountStream(parsed.data.accountId))
-      throw new Error(`${e.type} for account ${parsed.data.accountId} found in stream ${e.streamId}`);
-    return accountFact(parsed);
-  }
-  if (isUsageEventType(e.type)) {
-    const parsed = parseUsageEvent(e.type, e.data);
-    if (!parsed) return null;
-    if (e.streamId !== usageStream(parsed.data.accountId, parsed.data.leaseId))
-      throw new Error(`${e.type} for account ${parsed.data.accountId} found in stream ${e.streamId}`);
-    return usageFact(parsed);
-  }
-  return null;
 }
 
 function accountFact(ev: AccountEvent): LedgerFact | null {
@@ -150,9 +168,23 @@ function accountFact(ev: AccountEvent): LedgerFact | null {
         amountNanocredits: BigInt(ev.data.amountNanocredits),
       };
     case 'CreditLeaseSettled':
-      return { kind: 'lease_closed', accountId, leaseId: ev.data.leaseId, how: 'settled' };
+      return {
+        kind: 'lease_closed',
+        accountId,
+        leaseId: ev.data.leaseId,
+        how: 'settled',
+        spentNanocredits: BigInt(ev.data.spentNanocredits),
+        releasedNanocredits: BigInt(ev.data.releasedNanocredits),
+      };
     case 'CreditLeaseExpired':
-      return { kind: 'lease_closed', accountId, leaseId: ev.data.leaseId, how: 'expired' };
+      return {
+        kind: 'lease_closed',
+        accountId,
+        leaseId: ev.data.leaseId,
+        how: 'expired',
+        spentNanocredits: BigInt(ev.data.spentNanocredits),
+        releasedNanocredits: BigInt(ev.data.releasedNanocredits),
+      };
     default: {
       const never: never = ev;
       throw new Error(`unhandled account event ${JSON.stringify(never)}`);
@@ -184,7 +216,7 @@ function usageFact(ev: UsageEvent): LedgerFact | null {
         latencyMs: u.latencyMs,
         attempts: u.attempts.length,
         estimated: u.estimated,
-        occurredAt: new Date(u.occurredAt),
+        occurredAt: u.occurredAt,
       };
     }
     case 'UsageStreamClosed':

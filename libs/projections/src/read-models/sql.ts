@@ -39,7 +39,10 @@ function toParam(v: string | number | boolean | Date | null): string | number | 
   return v;
 }
 
-/** UTC calendar day of an instant, `YYYY-MM-DD`. */
-export function utcDay(at: Date): string {
+/** UTC calendar day of an instant (a Date or ISO text), `YYYY-MM-DD`. */
+export function utcDay(at: Date | string): string {
+  // ISO text in UTC already starts with its UTC day; anything with an offset goes through Date.
+  if (typeof at === 'string')
+    return at.endsWith('Z') && at[10] === 'T' ? at.slice(0, 10) : utcDay(new Date(at));
   return at.toISOString().slice(0, 10);
 }

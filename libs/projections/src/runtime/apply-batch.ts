@@ -94,11 +94,32 @@ export async function applyInTransaction(
   return next;
 }
 
+const predecoded = new WeakMap<readonly RecordedEvent[], Map<AnyProjection, DecodedEvent<unknown>[]>>();
+
+/**
+ * Decodes a read-ahead page for the given projections while the previous page's SQL is still running
+ * (the event loop is idle then). A page that fails to decode is left alone: `applyBatch` decodes it
+ * again and fails loudly there, naming the event.
+ */
+export function predecode(projections: readonly AnyProjection[], events: readonly RecordedEvent[]): void {
+  const byProjection = new Map<AnyProjection, DecodedEvent<unknown>[]>();
+  for (const p of projections) {
+    try {
+      byProjection.set(p, decodeBatch(p, events));
+    } catch {
+      // decoded again (and reported) when applied
+    }
+  }
+  predecoded.set(events, byProjection);
+}
+
 /** One transaction per batch and slot. Updates the slot only after the commit succeeded. */
 export async function applyBatch(pool: Pool, slot: Slot, events: readonly RecordedEvent[]): Promise<number> {
   const pending = pendingFor(slot, events);
   if (pending.length === 0) return 0;
-  const decoded = decodeBatch(slot.projection, pending);
+  const decoded =
+    (pending === events ? predecoded.get(events)?.get(slot.projection) : undefined) ??
+    decodeBatch(slot.projection, pending);
   const client = await pool.connect();
   try {
     // Read-model batches may skip the WAL flush wait: a server crash loses whole batches (rows and

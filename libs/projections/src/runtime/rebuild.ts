@@ -7,7 +7,15 @@ import {
   type GlobalPosition,
   type RecordedEvent,
 } from '@tollgate/event-store';
-import { applyBatch, applyInTransaction, decodeBatch, loadSlot, pendingFor, type Slot } from './apply-batch';
+import {
+  applyBatch,
+  applyInTransaction,
+  decodeBatch,
+  loadSlot,
+  pendingFor,
+  predecode,
+  type Slot,
+} from './apply-batch';
 import { ProjectionError } from './errors';
 import { tableNamer, type AnyProjection } from './projection';
 import type { ProjectionLog } from './runner';
@@ -121,13 +129,21 @@ export async function rebuildProjections(
     // Catch up to head outside any lock: readers and the live runner are not disturbed.
     let after: GlobalPosition = START;
     // The next page is read while this one is applied.
-    let reading: Promise<RecordedEvent[]> | null = store.readAll({ after, maxCount: batchSize });
+    const readPage = (from: GlobalPosition): Promise<RecordedEvent[]> =>
+      store.readAll({ after: from, maxCount: batchSize }).then((events) => {
+        predecode(
+          active().map((s) => s.projection),
+          events,
+        );
+        return events;
+      });
+    let reading: Promise<RecordedEvent[]> | null = readPage(after);
     while (reading && active().length > 0) {
       if (options.signal?.aborted) throw new Error('rebuild aborted');
       const events: RecordedEvent[] = await reading;
       if (events.length === 0) break;
       after = events[events.length - 1].position;
-      reading = events.length < batchSize ? null : store.readAll({ after, maxCount: batchSize });
+      reading = events.length < batchSize ? null : readPage(after);
       await Promise.all(
         active().map((slot) => applyBatch(pool, slot, events).catch((err: unknown) => fail(slot, err))),
       );

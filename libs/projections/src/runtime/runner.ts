@@ -5,7 +5,7 @@ import {
   type GlobalPosition,
   type RecordedEvent,
 } from '@tollgate/event-store';
-import { applyBatch, loadSlot, type Slot } from './apply-batch';
+import { applyBatch, loadSlot, predecode, type Slot } from './apply-batch';
 import { ProjectionError } from './errors';
 import type { AnyProjection } from './projection';
 import { rebuildProjections } from './rebuild';
@@ -209,14 +209,22 @@ export class ProjectionRunner {
    */
   private async catchUp(): Promise<number> {
     let after = this.slowest();
-    let reading = this.store.readAll({ after, maxCount: this.batchSize });
+    const readPage = (from: GlobalPosition): Promise<RecordedEvent[]> =>
+      this.store.readAll({ after: from, maxCount: this.batchSize }).then((events) => {
+        predecode(
+          [...this.slots.values()].map((s) => s.projection),
+          events,
+        );
+        return events;
+      });
+    let reading = readPage(after);
     try {
       while (!this.stopping) {
         const events = await reading;
         if (events.length === 0) return 0;
         after = events[events.length - 1].position;
         const full = events.length === this.batchSize;
-        if (full) reading = this.store.readAll({ after, maxCount: this.batchSize });
+        if (full) reading = readPage(after);
         await this.applyAll(events);
         if (!full) return events.length;
         // Leadership changes, failures and version switches restart from the checkpoints.
