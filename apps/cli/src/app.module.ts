@@ -13,6 +13,7 @@ import { PaymentsModule } from '../../portal/src/payments/payments.module';
 import { PortalModule } from '../../portal/src/portal.module';
 import { WebhooksModule } from '../../portal/src/webhooks/webhooks.module';
 import { ProjectorModule } from '../../projector/src/projector.module';
+import { DemoUpstreamController } from './demo/demo-upstream.controller';
 import { HealthController } from './health/health.controller';
 import { READINESS_CHECKS, withTimeout } from './health/readiness';
 
@@ -84,7 +85,7 @@ export class AppModule {
         WebhooksModule,
         ProjectorModule.forRoot({ pool, store }),
       ],
-      controllers: [HealthController],
+      controllers: config.seedDemo ? [HealthController, DemoUpstreamController] : [HealthController],
     };
   }
 }

@@ -4,7 +4,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Pool } from 'pg';
 import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/platform';
 import { paymentsConfigFromEnv } from '@tollgate/payments';
+import { CommandBus } from '@nestjs/cqrs';
+import { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
 import { AppModule } from '../app.module';
+import { seedDemo, type DemoLogins } from '../demo/demo-seed';
 import { openEventStore } from '../runtime';
 import { migrateAll } from './migrate';
 
@@ -15,6 +18,7 @@ export interface RunningTollgate {
   app: NestFastifyApplication;
   url: string;
   config: TollgateConfig;
+  demo?: DemoLogins;
   close(): Promise<void>;
 }
 
@@ -38,9 +42,20 @@ export async function bootstrap(
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://127.0.0.1:${port}`;
+    const demo = config.seedDemo
+      ? await seedDemo({
+          pool,
+          commandBus: app.get(CommandBus),
+          admin: app.get(GatewayAdmin),
+          dataDir: config.dataDir,
+          baseUrl: url,
+        })
+      : undefined;
     return {
       app,
-      url: `http://127.0.0.1:${port}`,
+      url,
+      demo,
       config,
       close: async () => {
         await app.close();
@@ -73,6 +88,19 @@ export async function startCommand(out: NodeJS.WritableStream = process.stdout):
     `  admin token:  ${config.adminToken}${config.adminTokenGenerated ? '  (generated, kept in the data dir)' : ''}`,
   );
   say(`  health:       ${url}/healthz  ${url}/readyz`);
+  const demo = running.demo;
+  if (demo) {
+    say('');
+    say('Demo (seeded):');
+    say(`  portal:       ${url}/login`);
+    say(`  customer:     ${demo.customerEmail} / ${demo.customerPassword}`);
+    say(`  admin:        ${demo.adminEmail} / ${demo.adminPassword}`);
+    say(`  API key:      ${demo.apiKey}`);
+    say(`  try it:       curl ${url}/v1/chat/completions -H "Authorization: Bearer ${demo.apiKey}" \\`);
+    say(
+      `                  -H 'content-type: application/json' -d '{"model":"${demo.alias}","messages":[{"role":"user","content":"hi"}]}'`,
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
