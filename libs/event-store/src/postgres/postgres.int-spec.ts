@@ -97,10 +97,13 @@ describe('postgres event store specifics', () => {
     await slow.connect();
     const slowId = randomUUID();
     await slow.query('BEGIN');
-    await slow.query(
-      `SELECT * FROM append_events($1, -1, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`,
-      [`${prefix}-slow`, [slowId], ['Slow'], ['{}'], ['{}']],
-    );
+    await slow.query(`SELECT * FROM append_events($1, -1, $2, $3, $4, $5)`, [
+      `${prefix}-slow`,
+      JSON.stringify([slowId]),
+      JSON.stringify(['Slow']),
+      '[{}]',
+      '[{}]',
+    ]);
     const fast: string[] = [];
     for (let i = 0; i < 20; i++) {
       const id = randomUUID();

@@ -15,6 +15,8 @@ import type { Migration } from './migrations';
  * conflict, idempotent retry, or append. Expected revision there: -1 = no_stream, -2 = any,
  * n >= 0 = the last revision. Status: 0 appended, 1 already appended (idempotent), 2 wrong expected
  * revision (revision = actual, -1 = no stream).
+ * Events travel as four JSON arrays (ids, types, data, metadata): one JSON.stringify each on the client
+ * instead of escaping every element into a Postgres array literal.
  *
  * Indexes are the two the reads need and nothing else: no per-stream row to update, and no global
  * unique index on random uuids (it would touch a random leaf page per insert, a full-page WAL image
@@ -46,10 +48,10 @@ CREATE VIEW streams AS
 CREATE FUNCTION append_events(
   p_stream_id text,
   p_expected bigint,
-  p_ids uuid[],
-  p_types text[],
-  p_data jsonb[],
-  p_metadata jsonb[],
+  p_ids jsonb,
+  p_types jsonb,
+  p_data jsonb,
+  p_metadata jsonb,
   OUT status smallint,
   OUT revision bigint,
   OUT transaction_id text,
@@ -57,7 +59,8 @@ CREATE FUNCTION append_events(
 ) LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
-  n integer := cardinality(p_ids);
+  n integer := jsonb_array_length(p_ids);
+  v_ids uuid[] := ARRAY(SELECT x::uuid FROM jsonb_array_elements_text(p_ids) WITH ORDINALITY AS t(x, o) ORDER BY o);
   v_current bigint;
   v_exists boolean;
   v_from bigint;
@@ -83,7 +86,7 @@ BEGIN
     IF v_exists AND v_current + 1 >= n THEN
       SELECT array_agg(e.event_id ORDER BY e.revision) INTO v_found
         FROM events e WHERE e.stream_id = p_stream_id AND e.revision > v_current - n;
-      IF v_found = p_ids THEN
+      IF v_found = v_ids THEN
         SELECT 1::smallint, e.revision, e.transaction_id::text, e.seq
           INTO status, revision, transaction_id, seq
           FROM events e WHERE e.stream_id = p_stream_id AND e.revision = v_current;
@@ -97,7 +100,7 @@ BEGIN
       SELECT array_agg(e.event_id ORDER BY e.revision) INTO v_found
         FROM events e
         WHERE e.stream_id = p_stream_id AND e.revision >= v_from AND e.revision < v_from + n;
-      IF v_found = p_ids THEN
+      IF v_found = v_ids THEN
         SELECT 1::smallint, e.revision, e.transaction_id::text, e.seq
           INTO status, revision, transaction_id, seq
           FROM events e WHERE e.stream_id = p_stream_id AND e.revision = v_from + n - 1;
@@ -111,8 +114,10 @@ BEGIN
 
   WITH ins AS (
     INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
-    SELECT p_stream_id, v_from + u.ord - 1, u.id, u.type, u.data, u.metadata
-      FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, ord)
+    SELECT p_stream_id, v_from + u.ord - 1, u.id::uuid, u.type, u.data, u.metadata
+      FROM ROWS FROM (jsonb_array_elements_text(p_ids), jsonb_array_elements_text(p_types),
+        jsonb_array_elements(p_data), jsonb_array_elements(p_metadata))
+        WITH ORDINALITY AS u(id, type, data, metadata, ord)
     RETURNING events.seq
   )
   SELECT max(ins.seq) INTO seq FROM ins;
