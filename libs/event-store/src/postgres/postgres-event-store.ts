@@ -53,17 +53,18 @@ export function migrateEventStore(
   return runMigrations(pool, EVENT_STORE_MIGRATIONS, { component: 'event-store', onProgress });
 }
 
-interface EventRow {
-  tx: string;
-  seq: string;
-  stream_id: string;
-  revision: string;
-  event_id: string;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  recorded_ms: number;
-}
+/** Columns of COLUMNS, read with rowMode 'array' (no per-row key objects). */
+type EventRow = [
+  tx: string,
+  seq: string,
+  streamId: string,
+  revision: string,
+  eventId: string,
+  type: string,
+  data: unknown,
+  metadata: EventMetadata,
+  recordedMs: number,
+];
 
 interface AppendRow {
   status: number;
@@ -126,14 +127,14 @@ const READ_BACKWARDS_SQL = `SELECT ${COLUMNS} FROM events
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
-    id: row.event_id,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata,
-    streamId: row.stream_id,
-    revision: BigInt(row.revision),
-    position: { commit: BigInt(row.tx), prepare: BigInt(row.seq) },
-    recordedAt: new Date(row.recorded_ms),
+    id: row[4],
+    type: row[5],
+    data: row[6],
+    metadata: row[7],
+    streamId: row[2],
+    revision: BigInt(row[3]),
+    position: { commit: BigInt(row[0]), prepare: BigInt(row[1]) },
+    recordedAt: new Date(row[8]),
   };
 }
 
@@ -297,6 +298,7 @@ export class PostgresEventStore implements EventStore {
     if (limit === 0) return [];
     const from = options.fromRevision ?? (backwards ? BigInt('9223372036854775807') : 0n);
     const res = await this.pool.query<EventRow>({
+      rowMode: 'array',
       name: backwards ? 'es_read_backwards' : 'es_read_forwards',
       text: backwards ? READ_BACKWARDS_SQL : READ_FORWARDS_SQL,
       values: [streamId, from.toString(), limit],
@@ -311,6 +313,7 @@ export class PostgresEventStore implements EventStore {
     // xids start at 3, so (0, -1) is before every row.
     const commit = after.commit < 0n ? 0n : after.commit;
     const res = await this.pool.query<EventRow>({
+      rowMode: 'array',
       name: 'es_read_all',
       text: READ_ALL_SQL,
       values: [commit.toString(), after.prepare.toString(), limit],
