@@ -38,9 +38,9 @@ describe('portal in a browser (Chromium)', () => {
   }, 60_000);
 
   afterEach(() => {
+    const errors = consoleErrors.splice(0);
     // Error statuses (401, 404) the tests provoke are logged by Chromium too; anything else is a defect.
-    expect(consoleErrors.filter((e) => !/the server responded with a status of 40[14]/.test(e))).toEqual([]);
-    consoleErrors.length = 0;
+    expect(errors.filter((e) => !/the server responded with a status of 40[14]/.test(e))).toEqual([]);
   });
 
   afterAll(async () => {
@@ -106,6 +106,32 @@ describe('portal in a browser (Chromium)', () => {
     expect(page.url()).toBe(`${portal.url}/login`);
     await page.goto(`${portal.url}/w/${portal.acme.id}`);
     expect(page.url()).toBe(`${portal.url}/login?next=${encodeURIComponent(`/w/${portal.acme.id}`)}`);
+    await page.close();
+  });
+
+  it('given only a keyboard, when tabbing through the login page, then the order is skip link, home, email, password, submit', async () => {
+    const page = await freshPage(DESKTOP);
+    await page.goto(`${portal.url}/login`);
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      order.push(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement;
+          return el.id || el.textContent?.trim() || el.tagName;
+        }),
+      );
+    }
+    expect(order).toEqual(['Skip to content', 'Tollgate', 'email', 'password', 'Sign in']);
+    // Back to the email field with Shift+Tab.
+    await page.keyboard.down('Shift');
+    for (let i = 0; i < 2; i++) await page.keyboard.press('Tab');
+    await page.keyboard.up('Shift');
+    await page.keyboard.type('carol@acme.test');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORDS.carol);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(page.url()).toBe(`${portal.url}/w/${portal.acme.id}`);
     await page.close();
   });
 

@@ -54,6 +54,18 @@ describe('portal identity over HTTP', () => {
       expect(page.headers.get('cache-control')).toBe('no-store');
     });
 
+    it('given TOLLGATE_COOKIE_SECURE (cookieSecure), when signing in over http, then the cookies are Secure', async () => {
+      const secure = await startPortal({ cookieSecure: true });
+      try {
+        const res = await new PortalClient(secure.url).signIn('alice@acme.test', PASSWORDS.alice);
+        expect(res.status).toBe(303);
+        const session = res.setCookies.find((c) => c.startsWith('tg_session='));
+        expect(session).toMatch(/; HttpOnly; SameSite=Lax; .*; Secure$/);
+      } finally {
+        await secure.close();
+      }
+    });
+
     it('given a wrong password, when signing in, then the form says so with 401 and no session is set', async () => {
       const client = new PortalClient(portal.url);
       const res = await client.signIn('alice@acme.test', 'not the password');

@@ -35,11 +35,11 @@ class AdminProbeController {
 /** Stands in for the CLI's AppModule: a global module that provides the pool under its own token. */
 @Module({})
 class TestRootModule {
-  static forRoot(pool: Pool): DynamicModule {
+  static forRoot(pool: Pool, cookieSecure: boolean): DynamicModule {
     return {
       module: TestRootModule,
       global: true,
-      imports: [PortalModule.forRoot({ poolToken: POOL, adminToken: ADMIN_TOKEN })],
+      imports: [PortalModule.forRoot({ poolToken: POOL, adminToken: ADMIN_TOKEN, cookieSecure })],
       controllers: [AdminProbeController],
       providers: [{ provide: POOL, useValue: pool }],
       exports: [POOL],
@@ -66,7 +66,7 @@ export interface PortalTestApp {
  * The portal as `bootstrap()` serves it (fastify, rawBody) on a random port, with two tenants:
  * Acme (alice owner, carol billing) and Globex (bob owner), plus an operator admin.
  */
-export async function startPortal(): Promise<PortalTestApp> {
+export async function startPortal(options: { cookieSecure?: boolean } = {}): Promise<PortalTestApp> {
   const db: TestDatabase = await createTestDatabase();
   const pool = new Pool({ connectionString: db.url, max: 5 });
   await migrateIdentity(pool);
@@ -91,7 +91,7 @@ export async function startPortal(): Promise<PortalTestApp> {
     ownerDisplayName: 'Bob Hank',
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    TestRootModule.forRoot(pool),
+    TestRootModule.forRoot(pool, options.cookieSecure ?? false),
     new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
     { logger: ['error'], rawBody: true },
   );
