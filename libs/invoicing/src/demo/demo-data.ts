@@ -97,12 +97,12 @@ export function demoInvoiceEvents(
       draftedAt: order.confirmedAt,
     },
     {
-      type: 'ClaimInvoiceNumber',
+      type: 'RequestInvoiceNumber',
       invoiceId,
       seriesId: DEFAULT_SERIES.id,
       year,
-      sequence,
-      claimedAt: order.confirmedAt,
+      afterRevision: sequence - 2,
+      requestedAt: order.confirmedAt,
     },
     {
       type: 'FinalizeInvoice',

@@ -41,13 +41,13 @@ const draftCmd = (orderId = 'ord-1'): InvoiceCommand => ({
   seller: DEMO_SELLER,
   draftedAt: T,
 });
-const claim = (sequence: number): InvoiceCommand => ({
-  type: 'ClaimInvoiceNumber',
+const request = (afterRevision: number): InvoiceCommand => ({
+  type: 'RequestInvoiceNumber',
   invoiceId: 'inv-1',
   seriesId: 'TG',
   year: 2026,
-  sequence,
-  claimedAt: T,
+  afterRevision,
+  requestedAt: T,
 });
 const finalizeCmd = (sequence: number): InvoiceCommand => ({
   type: 'FinalizeInvoice',
@@ -70,9 +70,9 @@ const credit = (refundId: string, grossMinor: bigint): InvoiceCommand => ({
 
 function finalizedHistory(): InvoiceEvent[] {
   const drafted = ok(decideInvoice(draftCmd(), initialInvoiceState()));
-  const claimed = ok(when(drafted, claim(42)));
-  const finalized = ok(when([...drafted, ...claimed], finalizeCmd(42)));
-  return [...drafted, ...claimed, ...finalized];
+  const requested = ok(when(drafted, request(30)));
+  const finalized = ok(when([...drafted, ...requested], finalizeCmd(42)));
+  return [...drafted, ...requested, ...finalized];
 }
 
 describe('invoice decider', () => {
@@ -120,14 +120,24 @@ describe('invoice decider', () => {
     expect(event.data.tax.taxMinor).toBe('0');
   });
 
-  it('given a draft, when finalized without claiming that number, then it is rejected', () => {
+  it('given a draft, when finalized without a number request or with a slot from before the request, then it is rejected', () => {
     const drafted = ok(when([], draftCmd()));
-    expect(code(when(drafted, finalizeCmd(1)))).toBe('NUMBER_NOT_CLAIMED');
-    const claimed = ok(when(drafted, claim(2)));
-    expect(code(when([...drafted, ...claimed], finalizeCmd(1)))).toBe('NUMBER_NOT_CLAIMED');
+    expect(code(when(drafted, finalizeCmd(1)))).toBe('NUMBER_NOT_REQUESTED');
+    const requested = ok(when(drafted, request(4)));
+    expect(code(when([...drafted, ...requested], finalizeCmd(5)))).toBe('NUMBER_NOT_REQUESTED');
+    expect(ok(when([...drafted, ...requested], finalizeCmd(6)))).toHaveLength(1);
   });
 
-  it('given a claimed draft, when finalized, then the number and issue date are fixed in the event; finalizing again with the same number is a no-op, with another is rejected', () => {
+  it('given a number request, when another request arrives, then nothing happens (one request per invoice)', () => {
+    const drafted = ok(when([], draftCmd()));
+    const requested = ok(when(drafted, request(-1)));
+    expect(requested).toEqual([
+      { type: 'InvoiceNumberRequested', data: expect.objectContaining({ afterRevision: -1, year: 2026 }) },
+    ]);
+    expect(ok(when([...drafted, ...requested], request(10)))).toEqual([]);
+  });
+
+  it('given a draft with a number request, when finalized, then the number and issue date are fixed in the event; finalizing again with the same number is a no-op, with another is rejected', () => {
     const history = finalizedHistory();
     const last = history[history.length - 1];
     expect(last).toEqual({
@@ -136,11 +146,11 @@ describe('invoice decider', () => {
     });
     expect(ok(when(history, finalizeCmd(42)))).toEqual([]);
     expect(code(when(history, finalizeCmd(43)))).toBe('INVOICE_ALREADY_FINALIZED');
-    expect(code(when(history, claim(43)))).toBe('INVOICE_ALREADY_FINALIZED');
+    expect(code(when(history, request(50)))).toBe('INVOICE_ALREADY_FINALIZED');
   });
 
   it('given no invoice, when any command other than draft arrives, then it is INVOICE_NOT_FOUND', () => {
-    expect(code(when([], claim(1)))).toBe('INVOICE_NOT_FOUND');
+    expect(code(when([], request(-1)))).toBe('INVOICE_NOT_FOUND');
     expect(code(when([], finalizeCmd(1)))).toBe('INVOICE_NOT_FOUND');
     expect(code(when([], credit('r', 1n)))).toBe('INVOICE_NOT_FOUND');
     expect(code(when([], { type: 'VoidInvoice', invoiceId: 'inv-1', reason: 'x', voidedAt: T }))).toBe(

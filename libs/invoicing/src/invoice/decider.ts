@@ -29,12 +29,12 @@ export type InvoiceCommand =
       draftedAt: string;
     }
   | {
-      type: 'ClaimInvoiceNumber';
+      type: 'RequestInvoiceNumber';
       invoiceId: string;
       seriesId: string;
       year: number;
-      sequence: number;
-      claimedAt: string;
+      afterRevision: number;
+      requestedAt: string;
     }
   | {
       type: 'FinalizeInvoice';
@@ -61,15 +61,22 @@ export type CreditNote = z.infer<typeof creditNoteIssuedSchema>;
 export interface InvoiceState {
   status: 'none' | 'draft' | 'finalized' | 'voided';
   drafted: InvoiceDrafted['data'] | null;
-  /** The number slot this invoice is trying to own (see numbering/allocator.ts). */
-  claim: { seriesId: string; year: number; sequence: number } | null;
+  /** Where this invoice's number slot, if it has one, lies (see InvoiceService.finalize). */
+  numberRequest: { seriesId: string; year: number; afterRevision: number } | null;
   finalized: InvoiceFinalized['data'] | null;
   voidReason: string | null;
   creditNotes: CreditNote[];
 }
 
 export function initialInvoiceState(): InvoiceState {
-  return { status: 'none', drafted: null, claim: null, finalized: null, voidReason: null, creditNotes: [] };
+  return {
+    status: 'none',
+    drafted: null,
+    numberRequest: null,
+    finalized: null,
+    voidReason: null,
+    creditNotes: [],
+  };
 }
 
 /** Gross, net and tax not yet covered by credit notes. */
@@ -195,16 +202,16 @@ function finalize(command: Extract<InvoiceCommand, { type: 'FinalizeInvoice' }>,
     });
   }
   if (state.status === 'none') return notFound(command.invoiceId);
-  const claim = state.claim;
+  const request = state.numberRequest;
   if (
-    !claim ||
-    claim.seriesId !== command.seriesId ||
-    claim.year !== command.year ||
-    claim.sequence !== command.sequence
+    !request ||
+    request.seriesId !== command.seriesId ||
+    request.year !== command.year ||
+    command.sequence - 1 <= request.afterRevision
   )
-    return new DomainError('NUMBER_NOT_CLAIMED', 'the invoice does not claim this number', {
+    return new DomainError('NUMBER_NOT_REQUESTED', 'the invoice did not request this number', {
       invoiceId: command.invoiceId,
-      claim,
+      request,
       sequence: command.sequence,
     });
   if (!validTime(command.finalizedAt))
@@ -293,7 +300,7 @@ export function decideInvoice(
   switch (command.type) {
     case 'DraftInvoice':
       return draft(command, state);
-    case 'ClaimInvoiceNumber': {
+    case 'RequestInvoiceNumber': {
       if (state.status === 'none') return notFound(command.invoiceId);
       if (state.status !== 'draft')
         return new DomainError('INVOICE_ALREADY_FINALIZED', 'invoice already has a number', {
@@ -304,19 +311,21 @@ export function decideInvoice(
         return new DomainError('WRONG_SERIES', 'the invoice belongs to another series', {
           seriesId: state.drafted?.seriesId,
         });
-      const c = state.claim;
-      if (c && c.year === command.year && c.sequence === command.sequence) return [];
-      if (!validTime(command.claimedAt))
-        return new DomainError('INVALID_TIME', 'claimedAt is not a timestamp');
+      // One request per invoice: a second could let it own two slots.
+      if (state.numberRequest) return [];
+      if (!Number.isSafeInteger(command.afterRevision) || command.afterRevision < -1)
+        return new DomainError('INVALID_REVISION', 'afterRevision must be an integer ≥ -1');
+      if (!validTime(command.requestedAt))
+        return new DomainError('INVALID_TIME', 'requestedAt is not a timestamp');
       return [
         {
-          type: 'InvoiceNumberClaimed',
+          type: 'InvoiceNumberRequested',
           data: {
             invoiceId: command.invoiceId,
             seriesId: command.seriesId,
             year: command.year,
-            sequence: command.sequence,
-            claimedAt: new Date(command.claimedAt).toISOString(),
+            afterRevision: command.afterRevision,
+            requestedAt: new Date(command.requestedAt).toISOString(),
           },
         },
       ];
@@ -362,10 +371,14 @@ export function evolveInvoice(state: InvoiceState, event: InvoiceEvent): Invoice
   switch (event.type) {
     case 'InvoiceDrafted':
       return { ...state, status: 'draft', drafted: event.data };
-    case 'InvoiceNumberClaimed':
+    case 'InvoiceNumberRequested':
       return {
         ...state,
-        claim: { seriesId: event.data.seriesId, year: event.data.year, sequence: event.data.sequence },
+        numberRequest: {
+          seriesId: event.data.seriesId,
+          year: event.data.year,
+          afterRevision: event.data.afterRevision,
+        },
       };
     case 'InvoiceFinalized':
       return { ...state, status: 'finalized', finalized: event.data };

@@ -29,12 +29,17 @@ export const invoiceDraftedSchema = z.object({
   draftedAt: isoTime,
 });
 
-export const invoiceNumberClaimedSchema = z.object({
+/**
+ * The invoice asks for a number of this series/year. `afterRevision` is the sequence stream's last
+ * revision before the request (-1: empty): any slot this invoice fills lies after it, so a retry or
+ * recovery finds it by scanning from there (see numbering in invoice-service.ts).
+ */
+export const invoiceNumberRequestedSchema = z.object({
   invoiceId: z.string().min(1).max(100),
   seriesId: z.string().min(1).max(20),
   year: z.number().int().min(2000).max(9999),
-  sequence: z.number().int().min(1),
-  claimedAt: isoTime,
+  afterRevision: z.number().int().min(-1),
+  requestedAt: isoTime,
 });
 
 export const invoiceFinalizedSchema = z.object({
@@ -71,9 +76,9 @@ export const creditNoteIssuedSchema = z.object({
 });
 
 export type InvoiceDrafted = { type: 'InvoiceDrafted'; data: z.infer<typeof invoiceDraftedSchema> };
-export type InvoiceNumberClaimed = {
-  type: 'InvoiceNumberClaimed';
-  data: z.infer<typeof invoiceNumberClaimedSchema>;
+export type InvoiceNumberRequested = {
+  type: 'InvoiceNumberRequested';
+  data: z.infer<typeof invoiceNumberRequestedSchema>;
 };
 export type InvoiceFinalized = { type: 'InvoiceFinalized'; data: z.infer<typeof invoiceFinalizedSchema> };
 export type InvoiceVoided = { type: 'InvoiceVoided'; data: z.infer<typeof invoiceVoidedSchema> };
@@ -81,12 +86,12 @@ export type CreditNoteIssued = { type: 'CreditNoteIssued'; data: z.infer<typeof 
 
 /** Every event of an `invoice-{id}` stream. */
 export type InvoiceEvent =
-  InvoiceDrafted | InvoiceNumberClaimed | InvoiceFinalized | InvoiceVoided | CreditNoteIssued;
+  InvoiceDrafted | InvoiceNumberRequested | InvoiceFinalized | InvoiceVoided | CreditNoteIssued;
 export type InvoiceEventType = InvoiceEvent['type'];
 
 const schemas = {
   InvoiceDrafted: invoiceDraftedSchema,
-  InvoiceNumberClaimed: invoiceNumberClaimedSchema,
+  InvoiceNumberRequested: invoiceNumberRequestedSchema,
   InvoiceFinalized: invoiceFinalizedSchema,
   InvoiceVoided: invoiceVoidedSchema,
   CreditNoteIssued: creditNoteIssuedSchema,

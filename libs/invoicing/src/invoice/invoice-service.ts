@@ -42,8 +42,10 @@ export interface FinalizedNumber {
 }
 
 const DEFAULT_MAX_FINALIZE_ATTEMPTS = 200;
-const DEFAULT_MAX_BACKOFF_MS = 25;
+const DEFAULT_MAX_BACKOFF_MS = 10;
 const RECOVERY_PAGE = 200;
+const SCAN_PAGE = 500;
+const MAX_CACHED_ALLOCATIONS = 20_000;
 const MAX_RECOVERY_SCAN = 1_000_000;
 
 /** uuid-shaped id derived from a name, so a reactor re-deriving it for the same order gets the same one. */
@@ -64,12 +66,15 @@ export function creditNoteIdForRefund(refundId: string): string {
 /**
  * Invoice commands against the event store, including gap-free numbering.
  *
- * Numbering: the invoice first records which slot it claims (`InvoiceNumberClaimed`), then fills that
- * slot of the series/year sequence stream (`InvoiceNumberAllocated`, appended at the expected revision,
- * so a slot is filled once), then appends `InvoiceFinalized` with the number. A claim moves to a new
- * slot only after its slot was seen filled by another invoice, so an invoice owns at most one slot;
- * every filled slot belongs to an invoice claiming it, and any later attempt (or `finalizePending`)
- * finishes that invoice with that number. Hence no duplicates and no gaps, also across crashes.
+ * Numbering: the invoice first records `InvoiceNumberRequested` with the sequence stream's last revision
+ * R (once; conflicts on the invoice stream serialize this). A slot is then filled with
+ * `InvoiceNumberAllocated` at the expected revision the filler has just read, after checking every
+ * allocation since R: so a slot is filled once, and an invoice fills at most one slot (any slot filled
+ * for it in between would have moved the revision and failed the append). Then `InvoiceFinalized`
+ * carries the number. Every filled slot belongs to an invoice that requested a number; a retry,
+ * `finalizePending` or the reactor finds that slot by scanning from R and finishes the invoice with it.
+ * Hence no duplicates and no gaps, also across crashes. Under contention a retry costs one read of the
+ * new allocations and one append.
  */
 export class InvoiceService {
   private readonly store: EventStore;
@@ -79,6 +84,11 @@ export class InvoiceService {
   private readonly clock: () => Date;
   private readonly maxFinalizeAttempts: number;
   private readonly maxBackoffMs: number;
+  /** Numbering counters since start (metrics; contention shows as conflicts per finalized invoice). */
+  readonly numberingStats = { finalized: 0, attempts: 0, slotConflicts: 0 };
+  private readonly slotTurns = new Map<string, Promise<void>>();
+  /** Allocations already read per sequence stream (immutable facts, so safe to keep). */
+  private readonly scanCache = new Map<string, { from: bigint; last: bigint; owners: Map<string, number> }>();
 
   constructor(options: InvoiceServiceOptions) {
     this.store = options.store;
@@ -159,64 +169,137 @@ export class InvoiceService {
   /** Gives a drafted invoice its number and finalizes it; idempotent (returns the number it has). */
   async finalize(invoiceId: string, metadata?: EventMetadata): Promise<FinalizedNumber> {
     const streamId = invoiceStreamId(invoiceId);
-    for (let attempt = 1; attempt <= this.maxFinalizeAttempts; attempt++) {
-      const { state, revision } = await this.load(invoiceId);
+    let { state, revision } = await this.load(invoiceId);
+    let attempts = 0;
+    while (attempts < this.maxFinalizeAttempts) {
+      attempts++;
+      this.numberingStats.attempts++;
       if (state.finalized) return this.finalizedNumber(state);
       if (state.status === 'none' || revision === null)
         throw new DomainError('INVOICE_NOT_FOUND', `invoice ${invoiceId} does not exist`, { invoiceId });
       const series = this.seriesOf(state);
       const now = this.clock().toISOString();
-      let claim = state.claim;
-      let invoiceRevision = revision;
-      let claimedState = state;
-      if (claim) {
-        const slot = await this.readSlot(claim.seriesId, claim.year, claim.sequence);
-        if (slot && slot.data.invoiceId === invoiceId) {
-          const done = await this.appendFinalized(streamId, state, revision, claim, series, now, metadata);
-          if (done) return done;
-          continue;
-        }
-        if (slot) claim = null; // someone else owns that slot: claim a new one
-      }
-      if (!claim) {
+      if (!state.numberRequest) {
         const year = utcYear(now);
-        const last = await this.lastAllocation(series.id, year);
-        const sequence = last ? last.data.sequence + 1 : 1;
-        const claimed = await this.appendDecided(
+        const tail = await this.store.readStream(numberStreamId(series.id, year), {
+          direction: 'backwards',
+          maxCount: 1,
+        });
+        const requested = await this.appendDecided(
           streamId,
           state,
           revision,
-          { type: 'ClaimInvoiceNumber', invoiceId, seriesId: series.id, year, sequence, claimedAt: now },
+          {
+            type: 'RequestInvoiceNumber',
+            invoiceId,
+            seriesId: series.id,
+            year,
+            afterRevision: tail.length > 0 ? Number(tail[0].revision) : -1,
+            requestedAt: now,
+          },
           metadata,
         );
-        if (!claimed) {
-          await this.backoff();
+        if (!requested) {
+          ({ state, revision } = await this.load(invoiceId));
           continue;
         }
-        claim = { seriesId: series.id, year, sequence };
-        invoiceRevision = claimed.revision;
-        claimedState = claimed.state;
+        ({ state, revision } = requested);
       }
-      const filled = await this.fillSlot(series, claim.year, claim.sequence, invoiceId, now, metadata);
-      if (!filled) {
-        await this.backoff();
-        continue;
-      }
+      const request = state.numberRequest as NonNullable<InvoiceState['numberRequest']>;
+      const slot = await this.takeSlot(series, request, invoiceId, now, metadata, () => attempts++);
+      if (!slot) break;
       const done = await this.appendFinalized(
         streamId,
-        claimedState,
-        invoiceRevision,
-        claim,
+        state,
+        revision,
+        request,
+        slot,
         series,
         now,
         metadata,
       );
-      if (done) return done;
+      if (done) {
+        this.numberingStats.finalized++;
+        return done;
+      }
+      ({ state, revision } = await this.load(invoiceId)); // someone else finished it; the loop returns that
     }
     throw new DomainError('NUMBERING_CONTENDED', `could not number invoice ${invoiceId}; retry later`, {
       invoiceId,
       attempts: this.maxFinalizeAttempts,
     });
+  }
+
+  /**
+   * The slot this invoice owns after its request, filling the next free one if it owns none. Scans the
+   * sequence stream from the request on (incrementally: after a lost race only the new events are
+   * read) and fills at the revision it saw last, so nobody can have filled a slot for it in between.
+   */
+  private async takeSlot(
+    series: InvoiceSeries,
+    request: NonNullable<InvoiceState['numberRequest']>,
+    invoiceId: string,
+    now: string,
+    metadata: EventMetadata | undefined,
+    countAttempt: () => number,
+  ): Promise<number | null> {
+    const streamId = numberStreamId(request.seriesId, request.year);
+    // This process's workers take turns per stream: they never race each other for a slot, only
+    // other processes (the expected-revision append still decides those races).
+    const previous = this.slotTurns.get(streamId) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const chained = previous.then(() => turn);
+    this.slotTurns.set(streamId, chained);
+    await previous;
+    try {
+      return await this.takeSlotInTurn(streamId, series, request, invoiceId, now, metadata, countAttempt);
+    } finally {
+      release();
+      if (this.slotTurns.get(streamId) === chained) this.slotTurns.delete(streamId);
+    }
+  }
+
+  private async takeSlotInTurn(
+    streamId: string,
+    series: InvoiceSeries,
+    request: NonNullable<InvoiceState['numberRequest']>,
+    invoiceId: string,
+    now: string,
+    metadata: EventMetadata | undefined,
+    countAttempt: () => number,
+  ): Promise<number | null> {
+    const from = BigInt(request.afterRevision);
+    let cache = this.scanCache.get(streamId);
+    // The cache holds every allocation in (cache.from, cache.last]; usable when it covers the request.
+    if (!cache || cache.from > from || cache.owners.size > MAX_CACHED_ALLOCATIONS) {
+      cache = { from, last: from, owners: new Map() };
+      this.scanCache.set(streamId, cache);
+    }
+    for (let pages = 0; pages < MAX_RECOVERY_SCAN / SCAN_PAGE; pages++) {
+      const page = await this.store.readStream(streamId, {
+        fromRevision: cache.last + 1n,
+        maxCount: SCAN_PAGE,
+      });
+      for (const recorded of page) {
+        const allocated = decodeNumberAllocated(recorded.type, recorded.data);
+        if (allocated) cache.owners.set(allocated.data.invoiceId, allocated.data.sequence);
+        cache.last = recorded.revision;
+      }
+      const owned = cache.owners.get(invoiceId);
+      if (owned !== undefined && owned - 1 > request.afterRevision) return owned;
+      if (page.length === SCAN_PAGE) continue;
+      const sequence = Number(cache.last) + 2;
+      if (await this.fillSlot(series, request.year, sequence, invoiceId, now, metadata)) {
+        cache.owners.set(invoiceId, sequence);
+        cache.last += 1n;
+        return sequence;
+      }
+      this.numberingStats.slotConflicts++;
+      if (countAttempt() >= this.maxFinalizeAttempts) return null;
+      await this.backoff();
+    }
+    return null;
   }
 
   /**
@@ -269,7 +352,8 @@ export class InvoiceService {
     streamId: string,
     state: InvoiceState,
     revision: bigint,
-    claim: { seriesId: string; year: number; sequence: number },
+    request: NonNullable<InvoiceState['numberRequest']>,
+    sequence: number,
     series: InvoiceSeries,
     now: string,
     metadata?: EventMetadata,
@@ -282,10 +366,10 @@ export class InvoiceService {
       {
         type: 'FinalizeInvoice',
         invoiceId,
-        seriesId: claim.seriesId,
-        year: claim.year,
-        sequence: claim.sequence,
-        number: formatInvoiceNumber(series, claim.year, claim.sequence),
+        seriesId: request.seriesId,
+        year: request.year,
+        sequence,
+        number: formatInvoiceNumber(series, request.year, sequence),
         finalizedAt: now,
       },
       metadata,
@@ -315,28 +399,6 @@ export class InvoiceService {
       if (isConcurrencyError(err)) return null;
       throw err;
     }
-  }
-
-  private async readSlot(
-    seriesId: string,
-    year: number,
-    sequence: number,
-  ): Promise<InvoiceNumberAllocated | null> {
-    const [recorded] = await this.store.readStream(numberStreamId(seriesId, year), {
-      fromRevision: BigInt(sequence - 1),
-      maxCount: 1,
-    });
-    if (!recorded || recorded.revision !== BigInt(sequence - 1)) return null;
-    return decodeNumberAllocated(recorded.type, recorded.data);
-  }
-
-  /** Only the stream's last event: contention stays cheap however long the year's stream gets. */
-  private async lastAllocation(seriesId: string, year: number): Promise<InvoiceNumberAllocated | null> {
-    const [recorded] = await this.store.readStream(numberStreamId(seriesId, year), {
-      direction: 'backwards',
-      maxCount: 1,
-    });
-    return recorded ? decodeNumberAllocated(recorded.type, recorded.data) : null;
   }
 
   /** Appends slot `sequence` for the invoice at the revision before it; false if the slot is not next. */

@@ -63,7 +63,11 @@ describe('invoicing reactor', () => {
     });
     expect(second).toEqual(first);
     const events = await store.readStream(invoiceStreamId(invoiceIdForOrder('ord-twice')));
-    expect(events.map((e) => e.type)).toEqual(['InvoiceDrafted', 'InvoiceNumberClaimed', 'InvoiceFinalized']);
+    expect(events.map((e) => e.type)).toEqual([
+      'InvoiceDrafted',
+      'InvoiceNumberRequested',
+      'InvoiceFinalized',
+    ]);
   });
 
   it('given a finalized invoice, when the same refund is delivered twice, then exactly one credit note is issued', async () => {

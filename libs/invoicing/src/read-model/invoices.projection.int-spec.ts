@@ -62,6 +62,9 @@ describe('invoices read model', () => {
     });
     await service.void(invoiceIdForOrder('o-3'), 'issued twice');
     await service.draftFromOrder('draft-only', { ...demoOrder({ orderId: 'o-4' }), workspaceId: 'ws-1' });
+    // `$all` shows events only below the oldest open transaction (cluster-wide): wait until ours are.
+    for (let i = 0; i < 500 && (await store.hasPendingEvents()); i++)
+      await new Promise((r) => setTimeout(r, 10));
     await waitForProjections(pool, store, ['invoices'], { timeoutMs: 20_000 });
   }, 40_000);
 

@@ -155,7 +155,7 @@ export function projectInvoiceEvent(event: InvoiceEvent, t: (base: string) => st
         },
       ];
     }
-    case 'InvoiceNumberClaimed':
+    case 'InvoiceNumberRequested':
       return [];
     default: {
       const never: never = event;

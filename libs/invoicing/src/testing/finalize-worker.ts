@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const service = new InvoiceService({ store, seller: DEMO_SELLER });
   let next = 0;
   const numbers: string[] = [];
+  const started = Date.now();
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (next < ids.length) {
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
     }),
   );
   await store.close();
-  process.stdout.write(JSON.stringify({ pid: process.pid, numbers }));
+  const stats = { ...service.numberingStats, ms: Date.now() - started };
+  process.stdout.write(JSON.stringify({ pid: process.pid, numbers, stats }));
 }
 
 main().catch((err: unknown) => {
