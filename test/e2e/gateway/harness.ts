@@ -7,7 +7,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import OpenAI from 'openai';
 import { Pool } from 'pg';
 import { DomainError, migrateEventStore, PostgresEventStore } from '@tollgate/event-store';
-import { DEFAULT_LEASE_ADMISSION, LeaseAdmission, type UpstreamTimeouts } from '@tollgate/gateway-core';
+import type { LeaseAdmission, UpstreamTimeouts } from '@tollgate/gateway-core';
 import {
   accountDecider,
   parseAccountEvent,
@@ -16,10 +16,8 @@ import {
   type UsageRecorded,
 } from '@tollgate/ledger';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
-import {
-  EventStoreLeaseLedger,
-  runAccountCommand,
-} from '../../../apps/gateway/src/admission/ledger-lease-ledger';
+import { runAccountCommand } from '../../../apps/gateway/src/admission/ledger-lease-ledger';
+import { createLeaseAdmission } from '../../../apps/gateway/src/gateway-app';
 import { GatewayAdmin } from '../../../apps/gateway/src/catalog/gateway-admin';
 import { GatewayModule } from '../../../apps/gateway/src/gateway.module';
 import { FakeUpstream } from '../../fakes/fake-upstream';
@@ -82,13 +80,7 @@ export async function startGateway(
   const pool = new Pool({ connectionString: db.url, max: 10 });
   await migrateEventStore(pool);
   const store = new PostgresEventStore({ pool });
-  const holder = `gw-${randomUUID().slice(0, 8)}`;
-  const admission = new LeaseAdmission(new EventStoreLeaseLedger(store, holder), {
-    ...DEFAULT_LEASE_ADMISSION,
-    holder,
-    now: () => Date.now(),
-    onError: (message, err) => console.error(message, err),
-  });
+  const admission = createLeaseAdmission(store);
   const [upstream, upstreamB] = await Promise.all([FakeUpstream.start(), FakeUpstream.start()]);
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot({

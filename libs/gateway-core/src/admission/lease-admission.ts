@@ -65,6 +65,8 @@ interface Lease {
   flushing: Promise<void> | null;
   flushTimer: NodeJS.Timeout | null;
   settled: boolean;
+  /** The settlement under way, shared by everyone who asks for it. */
+  finishing: Promise<void> | null;
 }
 
 interface Ticket extends AdmissionTicket {
@@ -194,6 +196,7 @@ export class LeaseAdmission implements CreditAdmission {
         flushing: null,
         flushTimer: null,
         settled: false,
+        finishing: null,
       };
       this.open.add(lease);
       const previous = this.active.get(accountId);
@@ -254,21 +257,28 @@ export class LeaseAdmission implements CreditAdmission {
     }
   }
 
-  private async finishLease(lease: Lease): Promise<void> {
-    if (lease.settled) return;
+  private finishLease(lease: Lease): Promise<void> {
+    if (lease.settled) return Promise.resolve();
+    if (!lease.finishing)
+      lease.finishing = this.settleLease(lease).finally(() => {
+        lease.finishing = null;
+      });
+    return lease.finishing;
+  }
+
+  private async settleLease(lease: Lease): Promise<void> {
     if (lease.flushTimer) {
       clearTimeout(lease.flushTimer);
       lease.flushTimer = null;
     }
     await this.flushLease(lease);
     if (lease.settled || lease.pending.length > 0 || lease.inflight > 0) return;
-    lease.settled = true;
     try {
       await this.ledger.settle(lease.accountId, lease.id, lease.spent, lease.usageCount);
+      lease.settled = true;
       this.open.delete(lease);
       this.lastSpent.set(lease.accountId, lease.spent);
     } catch (err) {
-      lease.settled = false;
       this.options.onError(`settling lease ${lease.id} failed; will retry`, err);
     }
   }
@@ -278,7 +288,8 @@ export class LeaseAdmission implements CreditAdmission {
     const now = this.options.now();
     for (const lease of this.open) {
       if (!lease.retired && now >= lease.retireAtMs) this.retire(lease);
-      else if (lease.retired && lease.inflight === 0 && !lease.settled) void this.finishLease(lease);
+      else if (lease.retired && lease.inflight === 0 && !lease.settled && !lease.finishing)
+        void this.finishLease(lease);
       else if (lease.pending.length > 0 && !lease.flushTimer && !lease.flushing) void this.flushLease(lease);
     }
   }
