@@ -113,7 +113,7 @@ describe('payments over HTTP with the zero-setup sandbox provider', () => {
     // A second "pay" is refused: the checkout is no longer open, nothing more is credited.
     const again = await fetch(`${app.url}${pagePath}/pay`, { method: 'POST', redirect: 'manual' });
     expect(again.status).toBe(303);
-    await new Promise((r) => setTimeout(r, 200));
+    await app.reactor.catchUpToOrder(order.orderId);
     expect(await app.availableNanocredits(app.acme.id)).toBe(parseCredits('52.5'));
 
     const view = await alice.call<{ order: OrderView }>('GET', `${ws()}/payments/orders/${order.orderId}`);
@@ -187,7 +187,7 @@ describe('payments over HTTP with the zero-setup sandbox provider', () => {
       paymentReference: 'BANK-2026-0042',
     });
     expect(twice.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
+    await app.reactor.catchUpToOrder(orderId);
     expect(await app.availableNanocredits(app.acme.id)).toBe(before + parseCredits('5750'));
   });
 
@@ -279,11 +279,7 @@ describe('payments over HTTP with Stripe (real client against the fake Stripe AP
     expect((await post(event, 'whsec_wrong')).status).toBe(400);
     const statuses = await Promise.all(Array.from({ length: 20 }, () => post(event).then((r) => r.status)));
     expect(statuses.every((s) => s === 200)).toBe(true);
-    await eventually(
-      async () => (await app.availableNanocredits(app.acme.id)) === parseCredits('52.5'),
-      'credits',
-    );
-    await new Promise((r) => setTimeout(r, 200));
+    await app.reactor.catchUpToOrder(orderId);
     expect(await app.availableNanocredits(app.acme.id)).toBe(parseCredits('52.5'));
 
     const admin = ApiClient.admin(app.url);

@@ -14,10 +14,16 @@ import {
   type AccountEvent,
   type AccountState,
 } from '@tollgate/ledger';
-import { handleCommand, loadState, paymentOrdersProjection, type PaymentsConfig } from '@tollgate/payments';
+import {
+  handleCommand,
+  loadState,
+  paymentOrdersProjection,
+  type CreditingReactor,
+  type PaymentsConfig,
+} from '@tollgate/payments';
 import { ProjectionRunner, waitForProjections } from '@tollgate/projections';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
-import { PaymentsModule } from '../../../apps/portal/src/payments';
+import { CREDITING_REACTOR, PaymentsModule } from '../../../apps/portal/src/payments';
 import { WebhooksModule } from '../../../apps/portal/src/webhooks';
 import { PortalModule } from '../../../apps/portal/src/portal.module';
 import { PortalClient } from '../portal/portal-test-app';
@@ -53,6 +59,8 @@ export interface PaymentsTestApp {
   store: PostgresEventStore;
   acme: Workspace;
   globex: Workspace;
+  /** The app's own crediting reactor: `catchUpToOrder` waits until an order's events were handled. */
+  reactor: CreditingReactor;
   availableNanocredits(workspaceId: string): Promise<bigint>;
   /** Waits (bounded) until the projector has caught up with everything appended so far. */
   projected(): Promise<void>;
@@ -63,6 +71,8 @@ export interface PaymentsTestApp {
 export async function startPaymentsApp(config: PaymentsConfig): Promise<PaymentsTestApp> {
   const db: TestDatabase = await createTestDatabase();
   const pool = new Pool({ connectionString: db.url, max: 12 });
+  // Dropping the database at teardown terminates idle connections; that is expected, not a failure.
+  pool.on('error', () => {});
   const store = new PostgresEventStore({ pool });
   await store.migrate();
   await migrateIdentity(pool);
@@ -120,6 +130,7 @@ export async function startPaymentsApp(config: PaymentsConfig): Promise<Payments
     store,
     acme: acme.workspace,
     globex: globex.workspace,
+    reactor: app.get<CreditingReactor>(CREDITING_REACTOR),
     async availableNanocredits(workspaceId) {
       const { state } = await loadState(store, accountStream(workspaceId), accountDecider, parseAccountEvent);
       return state.status === 'open' ? availableNanocredits(state.totals) : 0n;

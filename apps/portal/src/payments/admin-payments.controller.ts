@@ -162,6 +162,13 @@ export class AdminPaymentsController {
     return { order };
   }
 
+  /** Credits a confirmed order whose crediting was rejected (flagged CREDITING_REJECTED), idempotently. */
+  @Post('orders/:orderId/retry-crediting')
+  @HttpCode(200)
+  async retryCrediting(@Param('orderId') orderId: string) {
+    return { result: orThrow(await this.payments.retryCrediting(parse(OrderIdSchema, orderId, 'order id'))) };
+  }
+
   @Get('webhook-receipts')
   async webhookReceipts(@Query('provider') provider: unknown, @Query('orderId') orderId: unknown) {
     const q = parse(

@@ -103,6 +103,12 @@ export interface ReconcileProviderRefunds extends Base {
   currency: string;
 }
 
+/** The crediting reactor could not credit a confirmed order: a human must look at it. */
+export interface FlagCreditingRejected extends Base {
+  type: 'FlagCreditingRejected';
+  ledgerCode: string;
+}
+
 export type PaymentCommand =
   | CreateOrder
   | OpenCheckoutSession
@@ -115,4 +121,5 @@ export type PaymentCommand =
   | RequestRefund
   | CompleteRefund
   | FailRefund
-  | ReconcileProviderRefunds;
+  | ReconcileProviderRefunds
+  | FlagCreditingRejected;

@@ -387,4 +387,21 @@ describe('payment order decider', () => {
       .when(cancel)
       .thenThrows('ORDER_NOT_OPEN');
   });
+
+  it('given a confirmed order, when crediting was rejected by the ledger, then it is flagged CREDITING_REJECTED once', () => {
+    const flag: PaymentCommand = {
+      type: 'FlagCreditingRejected',
+      orderId: 'order-1',
+      idempotencyKey: 'cr-1',
+      now: later(DAY),
+      ledgerCode: 'ACCOUNT_NOT_FOUND',
+    };
+    const given = history(created, open, confirm());
+    const [e] = spec.given(given).when(flag).thenTypes(['OrderFlaggedForReview']);
+    expect(e.data).toHaveProperty('reason', 'CREDITING_REJECTED');
+    spec
+      .given([...given, e])
+      .when(flag)
+      .thenNothing();
+  });
 });

@@ -372,6 +372,20 @@ export function decidePayment(
       ];
     }
 
+    case 'FlagCreditingRejected':
+      if (s.status !== 'confirmed') return [];
+      return [
+        {
+          type: 'OrderFlaggedForReview',
+          data: {
+            ...k,
+            reason: 'CREDITING_REJECTED',
+            providerEventId: `ledger:${command.ledgerCode}`.slice(0, 200),
+            flaggedAt: at,
+          },
+        },
+      ];
+
     default: {
       const never: never = command;
       return paymentError('INVALID_COMMAND', `unknown command ${String((never as { type: string }).type)}`);

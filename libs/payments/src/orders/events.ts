@@ -105,6 +105,8 @@ export const REVIEW_REASONS = [
   'PAYMENT_AFTER_CLOSE',
   'PAYMENT_NOT_PAID',
   'PROVIDER_REFUND_UNMATCHED',
+  /** The ledger refused the purchase (e.g. no account, currency mismatch): paid but not credited. */
+  'CREDITING_REJECTED',
 ] as const;
 
 export const OrderFlaggedForReviewSchema = z.object({

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import {
+  comparePositions,
   formatPosition,
   parsePosition,
   START,
@@ -9,7 +10,10 @@ import {
 } from '@tollgate/event-store';
 import { DomainError } from '@tollgate/event-store';
 import type { CreditLedger } from '../ledger/credit-ledger';
-import { parsePaymentEvent, PAYMENT_STREAM_PREFIX } from '../orders/events';
+import type { PaymentCommand } from '../orders/commands';
+import { paymentDecider, type OrderState } from '../orders/decider';
+import { parsePaymentEvent, PAYMENT_STREAM_PREFIX, paymentStream, type PaymentEvent } from '../orders/events';
+import { handleCommand } from '../store/command-handler';
 import { purchaseForConfirmedOrder } from './crediting';
 
 export const CREDITING_REACTOR_NAME = 'payments-crediting';
@@ -40,6 +44,23 @@ export class CreditingReactor {
     const purchase = purchaseForConfirmedOrder(parsed.data);
     const result = await this.ledger.purchase(purchase);
     if (result instanceof DomainError) {
+      // Never skip money silently: the order is flagged (idempotently) so an admin sees it and can
+      // retry the crediting once the cause (e.g. an account not yet opened) is fixed.
+      const flagged = await handleCommand<PaymentCommand, PaymentEvent, OrderState>({
+        store: this.store,
+        streamId: paymentStream(purchase.orderId),
+        decider: paymentDecider,
+        parse: parsePaymentEvent,
+        command: {
+          type: 'FlagCreditingRejected',
+          orderId: purchase.orderId,
+          idempotencyKey: `crediting-rejected-${purchase.orderId}`,
+          now: purchase.now,
+          ledgerCode: result.code,
+        },
+        metadata: { causationId: event.id, actor: 'reactor:payments-crediting' },
+      });
+      if (flagged instanceof DomainError) throw flagged;
       const outcome: CreditingOutcome = { kind: 'rejected', orderId: purchase.orderId, code: result.code };
       this.onRejected(outcome, event);
       return outcome;
@@ -75,5 +96,33 @@ export class CreditingReactor {
       if (events.length < REACTOR_BATCH_SIZE) break;
     }
     return outcomes;
+  }
+
+  /**
+   * Catches up until the checkpoint has passed `position` (e.g. the last event of an order stream).
+   * `$all` only shows an event once every older transaction has ended, so this may take a few polls.
+   */
+  async catchUpTo(
+    position: GlobalPosition,
+    options: { timeoutMs?: number; pollMs?: number } = {},
+  ): Promise<CreditingOutcome[]> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    const outcomes: CreditingOutcome[] = [];
+    for (;;) {
+      outcomes.push(...(await this.catchUp()));
+      if (comparePositions(await this.checkpoint(), position) >= 0) return outcomes;
+      if (Date.now() > deadline)
+        throw new Error(`crediting reactor did not reach ${formatPosition(position)} in time`);
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 20));
+    }
+  }
+
+  /** Catches up past the newest event of one order stream. */
+  async catchUpToOrder(orderId: string, options: { timeoutMs?: number } = {}): Promise<CreditingOutcome[]> {
+    const [last] = await this.store.readStream(paymentStream(orderId), {
+      direction: 'backwards',
+      maxCount: 1,
+    });
+    return last ? this.catchUpTo(last.position, options) : [];
   }
 }

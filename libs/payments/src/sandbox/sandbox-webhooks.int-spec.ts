@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DomainError } from '@tollgate/event-store';
 import { parseCredits } from '@tollgate/money';
 import type { OrderView } from '../orders/order-view';
+import { GERMAN_PROFILE } from '../testing/fixtures';
 import { createPaymentsHarness, type PaymentsHarness } from '../testing/payments-harness';
 import { SandboxCheckoutProvider } from './sandbox-provider';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './signature';
@@ -15,10 +17,10 @@ describe('sandbox provider through the webhook pipeline', () => {
 
   beforeAll(async () => {
     h = await createPaymentsHarness({ checkoutProvider: sandbox });
-  });
+  }, 30_000);
   afterAll(async () => {
     await h?.close();
-  });
+  }, 30_000);
 
   async function openOrder(ws: string): Promise<OrderView> {
     const order = await h.service.createOrder({
@@ -52,7 +54,7 @@ describe('sandbox provider through the webhook pipeline', () => {
       status: 200,
       body: { outcome: 'no_change' },
     });
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     expect(await h.availableNanocredits(ws)).toBe(parseCredits('10'));
   });
 
@@ -150,7 +152,7 @@ describe('sandbox provider through the webhook pipeline', () => {
       actor: 'admin',
     });
     expect(approved).toMatchObject({ status: 'confirmed', manualPaymentReference: 'BANK-42' });
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     expect(await h.availableNanocredits(ws)).toBe(parseCredits('5750'));
   });
 
@@ -183,5 +185,39 @@ describe('sandbox provider through the webhook pipeline', () => {
     });
     const quote = await h.service.quote(ws, 'team');
     expect(quote).toMatchObject({ tax: { treatment: 'reverse_charge', grossMinor: '5000' } });
+  });
+
+  it('given a workspace without a ledger account, when its payment is confirmed, then the order is flagged and a retry credits it once the account exists', async () => {
+    const ws = randomUUID();
+    const saved = await h.service.saveBillingProfile(ws, GERMAN_PROFILE, 'test');
+    expect(saved).not.toBeInstanceOf(DomainError);
+    const order = await h.service.createOrder({
+      workspaceId: ws,
+      packageId: 'individual',
+      idempotencyKey: 'noacct',
+      actor: 'u',
+    });
+    if (order instanceof DomainError) throw order;
+    await h.service.openCheckout(ws, order.orderId);
+    const signed = sandbox.buildSignedEvent({
+      type: 'checkout.session.completed',
+      orderId: order.orderId,
+      amountMinor: BigInt(order.quote.tax.grossMinor),
+      currency: 'USD',
+      now: h.clock.now,
+    });
+    expect(await h.pipeline.handle('sandbox', signed.rawBody, signed.headers)).toMatchObject({
+      body: { outcome: 'confirmed' },
+    });
+    const outcomes = await h.reactor.catchUpToOrder(order.orderId);
+    expect(outcomes).toContainEqual({ kind: 'rejected', orderId: order.orderId, code: 'ACCOUNT_NOT_FOUND' });
+    expect(await h.service.getOrder(order.orderId)).toMatchObject({
+      flaggedForReview: true,
+      reviewReasons: ['CREDITING_REJECTED'],
+    });
+    await h.openAccount(ws);
+    expect(await h.service.retryCrediting(order.orderId)).toBe('credited');
+    expect(await h.service.retryCrediting(order.orderId)).toBe('already_credited');
+    expect(await h.availableNanocredits(ws)).toBe(parseCredits('10'));
   });
 });

@@ -38,6 +38,7 @@ import { orderViewFromEvents, type OrderView } from '../orders/order-view';
 import { ProviderError, type CheckoutProvider } from '../providers/checkout-provider';
 import type { CreditLedger } from '../ledger/credit-ledger';
 import { MAX_STREAM_EVENTS } from '../store/command-handler';
+import { purchaseForConfirmedOrder } from '../reactor/crediting';
 
 export interface PaymentsServiceOptions {
   store: EventStore;
@@ -355,6 +356,19 @@ export class PaymentsService {
     );
     if (result instanceof DomainError) return result;
     return (await this.getOrder(input.orderId)) as OrderView;
+  }
+
+  /** Credits a confirmed order again (idempotent on the order id), e.g. after its account was opened. */
+  async retryCrediting(orderId: string): Promise<'credited' | 'already_credited' | DomainError> {
+    const recorded = await this.options.store.readStream(paymentStream(orderId), {
+      maxCount: MAX_STREAM_EVENTS,
+    });
+    for (const r of recorded) {
+      const e = parsePaymentEvent(r.type, r.data);
+      if (e?.type === 'PaymentConfirmed')
+        return this.options.ledger.purchase(purchaseForConfirmedOrder(e.data));
+    }
+    return paymentError('ORDER_NOT_CONFIRMED', `order ${orderId} is not confirmed`);
   }
 
   /**

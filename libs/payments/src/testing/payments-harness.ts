@@ -33,6 +33,7 @@ export interface PaymentsHarness {
   clock: { now: Date };
   /** Opens a USD account for a new workspace with a billing profile; returns the workspace id. */
   newCustomer(): Promise<string>;
+  openAccount(workspaceId: string): Promise<void>;
   availableNanocredits(workspaceId: string): Promise<bigint>;
   /** Spends credits the way the gateway does: reserve a lease, settle it as spent. */
   spend(workspaceId: string, amountNanocredits: bigint): Promise<void>;
@@ -46,6 +47,8 @@ export async function createPaymentsHarness(options: {
 }): Promise<PaymentsHarness> {
   const db = await createTestDatabase();
   const pool = new Pool({ connectionString: db.url, max: 12 });
+  // Dropping the database at teardown terminates idle connections; that is expected, not a failure.
+  pool.on('error', () => {});
   const store = new PostgresEventStore({ pool });
   await store.migrate();
   await runMigrations(pool, PAYMENTS_MIGRATIONS, { component: PAYMENTS_MIGRATION_COMPONENT });
@@ -78,6 +81,18 @@ export async function createPaymentsHarness(options: {
     if (r instanceof DomainError) throw r;
   };
 
+  const openAccount = async (ws: string) => {
+    await account(ws, {
+      type: 'OpenAccount',
+      accountId: `acct-${ws}`,
+      idempotencyKey: `open-${ws}`,
+      now: clock.now.toISOString(),
+      workspaceId: ws,
+      creditCurrency: 'USD',
+      overdraftLimitNanocredits: 0n,
+    });
+  };
+
   return {
     db,
     pool,
@@ -89,19 +104,12 @@ export async function createPaymentsHarness(options: {
     clock,
     async newCustomer() {
       const ws = randomUUID();
-      await account(ws, {
-        type: 'OpenAccount',
-        accountId: `acct-${ws}`,
-        idempotencyKey: `open-${ws}`,
-        now: clock.now.toISOString(),
-        workspaceId: ws,
-        creditCurrency: 'USD',
-        overdraftLimitNanocredits: 0n,
-      });
+      await openAccount(ws);
       const saved = await service.saveBillingProfile(ws, GERMAN_PROFILE, 'test');
       if (saved instanceof DomainError) throw saved;
       return ws;
     },
+    openAccount,
     async availableNanocredits(ws) {
       const { state } = await loadState(
         store,

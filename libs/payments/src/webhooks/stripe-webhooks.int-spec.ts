@@ -27,12 +27,12 @@ describe('Stripe checkout and webhooks (real stripe client against a local fake 
       maxNetworkRetries: 0,
     });
     h = await createPaymentsHarness({ checkoutProvider: stripe });
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await h?.close();
     await fake?.stop();
-  });
+  }, 30_000);
 
   function deliver(
     event: Record<string, unknown>,
@@ -65,7 +65,7 @@ describe('Stripe checkout and webhooks (real stripe client against a local fake 
     const { order, sessionId } = await openOrder(ws);
     const r = await deliver(fake.event('checkout.session.completed', fake.completedSession(sessionId)));
     expect(r.status).toBe(200);
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     return (await h.service.getOrder(order.orderId)) as OrderView;
   }
 
@@ -96,9 +96,9 @@ describe('Stripe checkout and webhooks (real stripe client against a local fake 
     const { order, sessionId } = await openOrder(ws);
     const r = await deliver(fake.event('checkout.session.completed', fake.completedSession(sessionId)));
     expect(r).toMatchObject({ status: 200, body: { outcome: 'confirmed' } });
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     expect(await h.availableNanocredits(ws)).toBe(parseCredits('52.5'));
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     expect(await h.availableNanocredits(ws)).toBe(parseCredits('52.5'));
     const [receipt] = await h.pipeline.auditTrail.list({ orderId: order.orderId, limit: 10 });
     expect(receipt).toMatchObject({
@@ -114,7 +114,7 @@ describe('Stripe checkout and webhooks (real stripe client against a local fake 
     const event = fake.event('checkout.session.completed', fake.completedSession(sessionId));
     const results = await Promise.all(Array.from({ length: 100 }, () => deliver(event)));
     expect(results.every((r) => r.status === 200)).toBe(true);
-    await Promise.all([h.reactor.catchUp(), h.reactor.catchUp()]);
+    await Promise.all([h.reactor.catchUpToOrder(order.orderId), h.reactor.catchUpToOrder(order.orderId)]);
     expect((await streamTypes(order.orderId)).filter((t) => t === 'PaymentConfirmed')).toHaveLength(1);
     expect(await h.availableNanocredits(ws)).toBe(parseCredits('52.5'));
     const receipts = await h.pipeline.auditTrail.list({ orderId: order.orderId, limit: 10 });
@@ -168,7 +168,7 @@ describe('Stripe checkout and webhooks (real stripe client against a local fake 
       fake.event('checkout.session.completed', fake.completedSession(sessionId, { amount_total: 100 })),
     );
     expect(r).toMatchObject({ status: 200, body: { outcome: 'flagged_for_review' } });
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     expect(await h.availableNanocredits(ws)).toBe(0n);
     const view = (await h.service.getOrder(order.orderId)) as OrderView;
     expect(view).toMatchObject({
@@ -188,7 +188,7 @@ describe('Stripe checkout and webhooks (real stripe client against a local fake 
     });
     const late = await deliver(fake.event('checkout.session.completed', fake.completedSession(sessionId)));
     expect(late).toMatchObject({ body: { outcome: 'flagged_for_review' } });
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     expect(await h.availableNanocredits(ws)).toBe(0n);
     expect((await h.service.getOrder(order.orderId))?.status).toBe('expired');
   });
@@ -286,7 +286,7 @@ describe('Stripe checkout and webhooks (real stripe client against a local fake 
     const session = fake.sessions.get(order.checkout!.sessionId)!;
     const r = await deliver(fake.event('checkout.session.completed', session));
     expect(r).toMatchObject({ body: { outcome: 'no_change' } });
-    await h.reactor.catchUp();
+    await h.reactor.catchUpToOrder(order.orderId);
     expect(await h.availableNanocredits(ws)).toBe(0n);
   });
 
