@@ -14,3 +14,4 @@ export { PORTAL_OPTIONS, PORTAL_POOL, cookieSecureFromEnv, type PortalOptions } 
 export { PortalPageExceptionFilter } from '../views/page-exception.filter';
 export { renderPage } from '../views/renderer';
 export { sendHtml, redirect } from '../layout/html-response';
+export { IDENTITY_OPENAPI_COMPONENTS, IDENTITY_OPENAPI_PATHS } from './openapi';
