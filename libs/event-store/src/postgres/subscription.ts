@@ -132,6 +132,7 @@ export class PgAllSubscription implements Subscription {
   private async pump(): Promise<void> {
     this.unlisten = await this.notifier.listen(() => this.wake());
     let failures = 0;
+    let pendingPolls = 0;
     while (!this.closed) {
       const room = this.bufferSize - this.bufferedCount;
       if (room <= 0) {
@@ -162,7 +163,14 @@ export class PgAllSubscription implements Subscription {
         this.wakeConsumer?.();
       }
       if (page.length === max) continue;
-      await this.sleep(pending ? this.reader.pendingRepollMs : this.reader.pollIntervalMs);
+      // Held back by an older open transaction: re-poll soon, backing off while it stays open (the
+      // xmin horizon is server-wide, so a long transaction in any database can hold it).
+      pendingPolls = pending && page.length === 0 ? pendingPolls + 1 : 0;
+      const repollMs = Math.min(
+        this.reader.pendingRepollMs * 2 ** Math.min(Math.max(pendingPolls - 1, 0), 10),
+        this.reader.pollIntervalMs,
+      );
+      await this.sleep(pending ? repollMs : this.reader.pollIntervalMs);
     }
   }
 
