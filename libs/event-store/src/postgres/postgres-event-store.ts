@@ -39,7 +39,7 @@ export interface PostgresEventStoreOptions {
 
 const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_CHANNEL = 'tollgate_events';
-const DEFAULT_NOTIFY_DEBOUNCE_MS = 3;
+const DEFAULT_NOTIFY_DEBOUNCE_MS = 5;
 const DEFAULT_POLL_INTERVAL_MS = 500;
 const DEFAULT_PENDING_REPOLL_MS = 15;
 const MAX_EVENTS_PER_APPEND = 10_000;
