@@ -1,4 +1,3 @@
-export * from './command-handler';
 export * from './invoice/inputs';
 export * from './invoice/events';
 export * from './invoice/decider';

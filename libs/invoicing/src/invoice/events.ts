@@ -109,6 +109,13 @@ export function decodeInvoiceEvent(type: string, data: unknown): InvoiceEvent | 
   return { type, data: schemas[type].parse(data) } as InvoiceEvent;
 }
 
+/** For `handleCommand`: an invoice stream holds only invoice events, anything else is corruption. */
+export function parseInvoiceEvent(recorded: { type: string; data: unknown; streamId: string }): InvoiceEvent {
+  const event = decodeInvoiceEvent(recorded.type, recorded.data);
+  if (!event) throw new Error(`${recorded.streamId}: unexpected event type ${recorded.type}`);
+  return event;
+}
+
 export const INVOICE_STREAM_PREFIX = 'invoice-';
 
 export function invoiceStreamId(invoiceId: string): string {

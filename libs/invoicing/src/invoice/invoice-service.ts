@@ -2,12 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DomainError,
+  handleCommand,
   isConcurrencyError,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
 } from '@tollgate/event-store';
-import { loadState, runCommand } from '../command-handler';
+import { loadState } from '../stream-state';
 import { decodeNumberAllocated, type InvoiceNumberAllocated } from '../numbering/events';
 import {
   DEFAULT_SERIES,
@@ -18,7 +19,7 @@ import {
   type InvoiceSeries,
 } from '../numbering/series';
 import { decideInvoice, invoiceDecider, type InvoiceCommand, type InvoiceState } from './decider';
-import { decodeInvoiceEvent, invoiceStreamId, type InvoiceEvent } from './events';
+import { decodeInvoiceEvent, invoiceStreamId, parseInvoiceEvent, type InvoiceEvent } from './events';
 import type { ConfirmedOrder, SellerSnapshot } from './inputs';
 
 export interface InvoiceServiceOptions {
@@ -114,12 +115,12 @@ export class InvoiceService {
   }
 
   private execute(command: InvoiceCommand, metadata?: EventMetadata) {
-    return runCommand({
+    return handleCommand({
       store: this.store,
       streamId: invoiceStreamId(command.invoiceId),
       decider: invoiceDecider,
       command,
-      decode: decodeInvoiceEvent,
+      parse: parseInvoiceEvent,
       metadata,
     });
   }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_SERIES, formatInvoiceNumber, numberStreamId, validateSeries } from './series';
+import {
+  DEFAULT_SERIES,
+  formatInvoiceNumber,
+  invoiceSeriesFromEnv,
+  numberStreamId,
+  validateSeries,
+} from './series';
 
 describe('invoice number series', () => {
   it('given the default pattern, when formatted, then prefix, year and a 6-digit sequence appear', () => {
@@ -20,5 +26,16 @@ describe('invoice number series', () => {
       /unknown/,
     );
     expect(() => validateSeries({ id: 'bad id', prefix: 'A', pattern: '{YYYY}-{SEQ}' })).toThrow(/series id/);
+  });
+
+  it('given operator settings in the environment, when the series is read, then prefix and pattern apply and a bad pattern is refused', () => {
+    expect(invoiceSeriesFromEnv({})).toEqual(DEFAULT_SERIES);
+    const series = invoiceSeriesFromEnv({
+      TOLLGATE_INVOICE_PREFIX: 'ACME',
+      TOLLGATE_INVOICE_PATTERN: '{PREFIX}{YYYY}-{SEQ:5}',
+    });
+    expect(series.id).toBe('ACME');
+    expect(formatInvoiceNumber(series, 2026, 42)).toBe('ACME2026-00042');
+    expect(() => invoiceSeriesFromEnv({ TOLLGATE_INVOICE_PATTERN: '{PREFIX}-{SEQ}' })).toThrow(/YYYY/);
   });
 });

@@ -52,3 +52,14 @@ export function numberStreamId(seriesId: string, year: number): string {
 export function utcYear(iso: string): number {
   return new Date(iso).getUTCFullYear();
 }
+
+/** The operator's series: TOLLGATE_INVOICE_SERIES (id), _PREFIX and _PATTERN, defaulting to TG-YYYY-NNNNNN. */
+export function invoiceSeriesFromEnv(env: Record<string, string | undefined> = process.env): InvoiceSeries {
+  const prefix = env.TOLLGATE_INVOICE_PREFIX ?? DEFAULT_SERIES.prefix;
+  return validateSeries({
+    id:
+      env.TOLLGATE_INVOICE_SERIES ?? (prefix.replace(/[^A-Za-z0-9]/g, '').slice(0, 20) || DEFAULT_SERIES.id),
+    prefix,
+    pattern: env.TOLLGATE_INVOICE_PATTERN ?? DEFAULT_SERIES.pattern,
+  });
+}

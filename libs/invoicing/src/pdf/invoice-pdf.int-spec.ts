@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { demoInvoiceEvents, demoOrder, demoReverseChargeOrder } from '../demo/demo-data';
 import { InvoicePdfs } from './invoice-pdf';
 import { PdfRenderer } from './pdf-renderer';
-import { InvoiceTemplates } from './templates';
+import { InvoiceTemplates, writeDefaultTemplates } from './templates';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-pdf-'));
 
@@ -116,4 +116,20 @@ describe('invoice PDFs (Chromium + pdftotext)', () => {
     expect(text).toContain('TG-2026-000042');
     expect(await renderer.browserProcessId()).not.toBe(pid);
   }, 60_000);
+
+  it('given the defaults written out for an operator and one edited, when rendering from that folder, then the edit shows and the rest is unchanged', async () => {
+    const folder = join(dir, 'exported');
+    expect(
+      writeDefaultTemplates(folder)
+        .map((f) => f.slice(folder.length + 1))
+        .sort(),
+    ).toEqual(['credit-note.hbs', 'invoice.hbs', 'party.hbs', 'styles.hbs']);
+    const party = join(folder, 'party.hbs');
+    writeFileSync(party, readFileSync(party, 'utf8').replace('VAT ID:', 'USt-IdNr.:'));
+    expect(writeDefaultTemplates(folder)).toEqual([]);
+    const custom = new InvoicePdfs(new InvoiceTemplates({ dir: folder }), renderer);
+    const text = pdfText(await custom.invoicePdf(demoInvoiceEvents(demoOrder({ orderId: 'ord-e' }))));
+    expect(text).toContain('USt-IdNr.: DE123456789');
+    expect(text).toMatch(/Total due\s+119\.00 EUR/);
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import {
@@ -34,6 +34,19 @@ export function loadTemplateSource(name: TemplateName, dir: string | undefined):
     }
   }
   return { name, origin: 'default', text: DEFAULT_TEMPLATES[name] };
+}
+
+/** Writes the shipped templates into `dir` as a starting point for an operator; never overwrites. */
+export function writeDefaultTemplates(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, text] of Object.entries(DEFAULT_TEMPLATES)) {
+    const file = join(dir, `${name}.hbs`);
+    if (existsSync(file)) continue;
+    writeFileSync(file, text.trimStart());
+    written.push(file);
+  }
+  return written;
 }
 
 /**
