@@ -382,8 +382,8 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
           Array.from({ length: writers }, async (_, w) => {
             for (let i = 0; i < appendsPerWriter; i++) {
               const batch = events(1 + (i % 3));
-              // Odd writers share one contended stream, even writers own theirs.
-              const target = w % 2 === 0 ? `${prefix}-w${w}` : `${prefix}-shared`;
+              // Every other append goes to one stream all writers contend on.
+              const target = (w + i) % 2 === 0 ? `${prefix}-w${w}` : `${prefix}-shared`;
               await store.append(target, batch, { expectedRevision: 'any' });
               for (const e of batch) expectedIds.add(e.id);
             }
