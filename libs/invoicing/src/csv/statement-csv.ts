@@ -47,6 +47,9 @@ export const STATEMENT_CSV_HEADER = [
   'running_balance',
 ] as const;
 
+/** Cells are strings already; an identity cast skips csv-stringify's per-cell type detection. */
+const STRINGIFY_OPTIONS = { record_delimiter: '\r\n', cast: { string: (value: string) => value } } as const;
+
 /** Statement lines per stringify call: amortizes the library's per-call cost, keeps memory flat. */
 const CHUNK_LINES = 500;
 /** A statement is one account over one period; this bounds a runaway export. */
@@ -78,7 +81,7 @@ export async function writeStatementCsv(input: StatementCsvInput, out: Writable)
   ];
   const flush = async () => {
     if (rows.length === 0) return;
-    const text = stringify(rows, { record_delimiter: '\r\n' });
+    const text = stringify(rows, STRINGIFY_OPTIONS);
     rows = [];
     if (!out.write(text)) await once(out, 'drain');
   };
