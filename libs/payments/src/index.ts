@@ -27,3 +27,4 @@ export * from './webhooks/pipeline';
 export * from './service/payments-service';
 export * from './read-model/payment-orders.projection';
 export * from './config';
+export * from './integration/invoicing-facts';

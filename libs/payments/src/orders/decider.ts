@@ -10,6 +10,7 @@ export type OrderStatus =
 
 export interface RefundRecord {
   refundId: string;
+  reason: string;
   amountMinor: bigint;
   creditsNanocredits: bigint;
   status: 'requested' | 'completed' | 'failed';
@@ -27,6 +28,8 @@ export interface OrderSnapshot {
   currency: string;
   creditsNanocredits: bigint;
   refundPolicy: RefundPolicy;
+  /** The frozen order facts PaymentConfirmed repeats for downstream reactors. */
+  frozen: Extract<PaymentEvent, { type: 'PaymentConfirmed' }>['data']['order'];
   sessionId?: string;
   providerPaymentId?: string;
   confirmedAt?: Date;
@@ -192,6 +195,7 @@ export function decidePayment(
             amountMinor: command.amountMinor.toString(),
             currency: s.currency,
             confirmedAt: at,
+            order: s.frozen,
           },
         },
       ];
@@ -243,6 +247,7 @@ export function decidePayment(
             amountMinor: s.grossMinor.toString(),
             currency: s.currency,
             confirmedAt: at,
+            order: s.frozen,
           },
         },
       ];
@@ -333,6 +338,7 @@ export function decidePayment(
             amountMinor: r.amountMinor.toString(),
             currency: s.currency,
             creditsNanocredits: r.creditsNanocredits.toString(),
+            reason: r.reason,
             refundedAt: at,
           },
         },
@@ -419,6 +425,12 @@ export function evolvePayment(state: OrderState, event: PaymentEvent): OrderStat
       currency: d.tax.currency,
       creditsNanocredits: BigInt(d.creditsNanocredits),
       refundPolicy: d.refundPolicy,
+      frozen: {
+        package: d.package,
+        billingProfile: d.billingProfile,
+        billingProfileRevision: d.billingProfileRevision,
+        tax: d.tax,
+      },
       flaggedForReview: false,
       refunds: new Map(),
       keys: new Map([[d.idempotencyKey, d.fingerprint]]),
@@ -457,6 +469,7 @@ export function evolvePayment(state: OrderState, event: PaymentEvent): OrderStat
         refundId: event.data.refundId,
         amountMinor: BigInt(event.data.amountMinor),
         creditsNanocredits: BigInt(event.data.creditsNanocredits),
+        reason: event.data.reason,
         status: 'requested',
       });
       return { ...s, refunds };

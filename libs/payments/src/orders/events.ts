@@ -63,6 +63,13 @@ export const PaymentConfirmedSchema = z.object({
   amountMinor: nonNegativeMinorString,
   currency: currencyCode,
   confirmedAt: isoTimestamp,
+  /** The order as frozen at creation, so downstream reactors (invoicing) need only this event. */
+  order: z.object({
+    package: CreditPackageSchema,
+    billingProfile: BillingProfileSchema,
+    billingProfileRevision: z.number().int().positive(),
+    tax: TaxSnapshotSchema,
+  }),
 });
 
 export const ManualPaymentApprovedSchema = z.object({
@@ -138,6 +145,7 @@ export const PaymentRefundedSchema = z.object({
   amountMinor: nonNegativeMinorString,
   currency: currencyCode,
   creditsNanocredits: positiveNanocreditsString,
+  reason: shortText,
   refundedAt: isoTimestamp,
 });
 
