@@ -3,6 +3,8 @@ import { Client, type ClientConfig } from 'pg';
 export type Log = (message: string, error?: unknown) => void;
 
 const RECONNECT_MIN_MS = 100;
+/** Shows the LISTEN session in pg_stat_activity. */
+export const LISTEN_APPLICATION_NAME = 'tollgate-event-store-listen';
 const RECONNECT_MAX_MS = 5_000;
 
 /**
@@ -68,7 +70,7 @@ export class PgNotifier {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client(this.config);
+    const client = new Client({ application_name: LISTEN_APPLICATION_NAME, ...this.config });
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client, new Error('connection ended')));
     client.on('notification', () => this.emit());

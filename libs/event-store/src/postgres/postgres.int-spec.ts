@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../../testing/src';
 import { describeEventStoreContract } from '../contract/event-store.contract';
 import { comparePositions, type RecordedEvent } from '../event-store';
 import { runMigrations } from './migrations';
+import { LISTEN_APPLICATION_NAME } from './notifier';
 import { migrateEventStore, PostgresEventStore } from './postgres-event-store';
 
 describeEventStoreContract('postgres', async () => {
@@ -158,4 +159,41 @@ describe('postgres event store specifics', () => {
       await writer.close();
     }
   });
+
+  it('given a subscriber whose LISTEN connection is killed, when another instance appends, then it reconnects and is woken without waiting for the fallback poll', async () => {
+    const listening = new PostgresEventStore({
+      connectionString: db.url,
+      pollIntervalMs: 30_000,
+      log: () => undefined,
+    });
+    const writer = new PostgresEventStore({ connectionString: db.url, notifyDebounceMs: 1 });
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const sub = listening.subscribeToAll({ after: await listening.headPosition() });
+      const iterator = sub[Symbol.asyncIterator]();
+      const first = iterator.next();
+      await new Promise((r) => setTimeout(r, 200));
+      const killed = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = $1`,
+        [LISTEN_APPLICATION_NAME],
+      );
+      expect(killed.rowCount).toBe(1);
+      await new Promise((r) => setTimeout(r, 500));
+      const s = `relisten-${randomUUID()}`;
+      const appendedAt = Date.now();
+      await writer.append(s, [{ id: randomUUID(), type: 'Pinged', data: {} }], {
+        expectedRevision: 'no_stream',
+      });
+      const got = await first;
+      expect((got.value as RecordedEvent).streamId).toBe(s);
+      expect(Date.now() - appendedAt).toBeLessThan(3_000);
+      await sub.close();
+    } finally {
+      await admin.end();
+      await listening.close();
+      await writer.close();
+    }
+  }, 10_000);
 });
