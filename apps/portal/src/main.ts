@@ -4,42 +4,74 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
-import { migrateIdentity } from '@tollgate/identity';
-import { loadConfig, openRuntimeDatabase } from '@tollgate/platform';
-import { cookieSecureFromEnv } from './identity/portal-options';
+import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '@tollgate/event-store';
+import { EVENT_STORE, LedgerModule } from '@tollgate/ledger-nest';
+import { paymentsConfigFromEnv, type PaymentsConfig } from '@tollgate/payments';
+import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/platform';
+import { migrateAll } from '../../cli/src/commands/migrate';
+import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 const POOL = Symbol('PORTAL_STANDALONE_POOL');
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** The portal alone: workspaces, their JSON API, payments and webhooks (no gateway, no projector). */
 @Module({})
 class PortalAppModule {
-  static forRoot(pool: Pool): DynamicModule {
+  static forRoot(o: {
+    config: TollgateConfig;
+    pool: Pool;
+    store: EventStore;
+    payments: PaymentsConfig;
+  }): DynamicModule {
     return {
       module: PortalAppModule,
       global: true,
-      imports: [PortalModule.forRoot({ poolToken: POOL, cookieSecure: cookieSecureFromEnv() })],
-      providers: [{ provide: POOL, useValue: pool }],
-      exports: [POOL],
+      imports: [
+        LedgerModule.forRoot({ useValue: o.store }),
+        PortalModule.forRoot({
+          poolToken: POOL,
+          adminToken: o.config.adminToken,
+          cookieSecure: o.config.cookieSecure,
+        }),
+        PaymentsModule.forRoot({ poolToken: POOL, eventStoreToken: EVENT_STORE, config: o.payments }),
+        WebhooksModule,
+      ],
+      // Global here: payments resolves the store by token from outside the ledger module.
+      providers: [
+        { provide: POOL, useValue: o.pool },
+        { provide: EVENT_STORE, useValue: o.store },
+      ],
+      exports: [POOL, EVENT_STORE],
     };
   }
 }
 
-/** The portal alone (`node dist/apps/portal/src/main.js`); `tollgate start` serves it with everything else. */
+/** `node dist/apps/portal/src/main.js`; `tollgate start` serves the same modules with everything else. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = await openRuntimeDatabase(config, (line) => console.log(line));
+  const say = (line: string): void => console.log(line);
+  const db = await openRuntimeDatabase(config, say);
   const pool = new Pool({ connectionString: db.url, max: 10 });
-  await migrateIdentity(pool);
+  const store: EventStore = config.eventStoreUrl
+    ? new EventStoreDbEventStore({ connectionString: config.eventStoreUrl })
+    : new PostgresEventStore({ pool });
+  await migrateAll(pool, say);
+  const payments = paymentsConfigFromEnv({ ...process.env, PORT: String(config.port) });
   const app = await NestFactory.create<NestFastifyApplication>(
-    PortalAppModule.forRoot(pool),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+    PortalAppModule.forRoot({ config, pool, store, payments }),
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: ['error', 'warn'], rawBody: true },
   );
-  app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  console.log(`Tollgate portal on http://${config.host}:${config.port}`);
+  say(`Tollgate portal on http://${config.host}:${config.port}`);
+  let stopping = false;
   const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
     await app.close();
+    await store.close();
     await pool.end();
     await db.close();
     process.exit(0);
