@@ -20,6 +20,7 @@ import { LedgerEvents } from '../libs/projections/src/testing/ledger-fixtures';
 import { openBenchDatabase } from './bench-db';
 
 const C = 1_000_000_000n;
+const LEASE = 50n * C;
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BIG = Math.min(100_000, Math.floor(TOTAL / 10));
 const WRITERS = 16;
@@ -53,17 +54,18 @@ function accountJob(
     let carry: NewEvent[] = [];
     for (let l = 0; l < leases; l++) {
       const leaseId = `l${l}`;
-      await append(acc, [...carry, ev.leaseReserved(id, leaseId, 50n * C)]);
+      await append(acc, [...carry, ev.leaseReserved(id, leaseId, LEASE)]);
       let spent = 0n;
       for (let u = 0; u < usagePerLease; u += APPEND_BATCH) {
         const batch: NewEvent[] = [];
         for (let k = u; k < Math.min(usagePerLease, u + APPEND_BATCH); k++) {
-          const price = 1_000_000n + BigInt((k * 7919) % 5_000_000);
+          const failed = k % 50 === 49;
+          const price = failed ? 0n : 1_000_000n + BigInt((k * 7919) % 5_000_000);
           spent += price;
           batch.push(
             ev.usage(id, leaseId, {
-              priceNanocredits: k % 50 === 49 ? 0n : price,
-              status: k % 50 === 49 ? 'failed' : 'succeeded',
+              priceNanocredits: price,
+              status: failed ? 'failed' : 'succeeded',
               model: ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet', 'llama-70b'][k % 4],
               apiKeyId: `key-${k % 3}`,
             }),
@@ -71,7 +73,7 @@ function accountJob(
         }
         await append(`usage-${id}-${leaseId}`, batch);
       }
-      carry = [ev.leaseSettled(id, leaseId, spent, 0n, usagePerLease)];
+      carry = [ev.leaseSettled(id, leaseId, spent, LEASE - spent, usagePerLease)];
     }
     await append(acc, [
       ...carry,

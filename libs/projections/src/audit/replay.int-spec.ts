@@ -148,4 +148,29 @@ describe('auditor replay and verify', () => {
     const replay = buffer();
     expect(await replayCommand(deps, { accountId: 'acme' }, replay)).toBe(1);
   });
+
+  it('given a lease settled with a spend its usage stream does not add up to, when replayed, then the difference names the lease', async () => {
+    const { store } = env;
+    await store.append(
+      'account-odd',
+      [ev.opened('odd'), ev.purchased('odd', 5n * C), ev.leaseReserved('odd', 'q', C)],
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
+    await store.append('usage-odd-q', [ev.usage('odd', 'q', { priceNanocredits: 40n })], {
+      expectedRevision: 'no_stream',
+    });
+    await store.append('account-odd', [ev.leaseSettled('odd', 'q', 50n, C - 50n, 1)], {
+      expectedRevision: 2n,
+    });
+    await waitForProjections(env.pool, env.store, names, { until: env.last() });
+    const r = await replayAccount(env.store, env.pool, 'odd');
+    expect(r.differences).toContainEqual(
+      expect.objectContaining({
+        model: 'events',
+        actual: expect.stringContaining('lease q settled with spent 50 but its usage stream sums to 40'),
+      }),
+    );
+  });
 });

@@ -148,8 +148,11 @@ function belongsTo(e: RecordedEvent, accountId: string): boolean {
  */
 export function foldHistory(
   events: readonly RecordedEvent[],
-  upTo?: GlobalPosition,
-): { rows: ReplayRow[]; totals: ReplayTotals; problems: string[] } {
+  marks: ReadonlyMap<string, GlobalPosition> = new Map(),
+): { rows: ReplayRow[]; totals: ReplayTotals; problems: string[]; at: Map<string, ReplayTotals> } {
+  // Totals as of each mark (a read model's checkpoint), taken in the same single pass.
+  const pendingMarks = [...marks].sort((a, b) => comparePositions(a[1], b[1]));
+  const at = new Map<string, ReplayTotals>();
   const rows: ReplayRow[] = [];
   const usageByLease = new Map<string, bigint>();
   const problems: string[] = [];
@@ -158,8 +161,19 @@ export function foldHistory(
   let usageEvents = 0;
   let usagePrice = 0n;
   let usageCost = 0n;
+  const snapshot = (): ReplayTotals => ({
+    postedNanocredits: postedNanocredits(totals),
+    leasedNanocredits: totals.openLeasesNanocredits,
+    availableNanocredits: availableNanocredits(totals),
+    statementLines: lines,
+    usageEvents,
+    usagePriceNanocredits: usagePrice,
+    usageCostNanocredits: usageCost,
+    events: rows.length,
+  });
   for (const e of events) {
-    if (upTo && comparePositions(e.position, upTo) > 0) break;
+    while (pendingMarks.length > 0 && comparePositions(pendingMarks[0][1], e.position) < 0)
+      at.set((pendingMarks.shift() as [string, GlobalPosition])[0], snapshot());
     const parsed = ledgerEvent(e);
     const f: LedgerFact | null = ledgerFact(e);
     if (!parsed || !f) continue;
@@ -198,18 +212,12 @@ export function foldHistory(
       lineNo: entry ? lines : null,
     });
   }
+  const final = snapshot();
+  for (const [name] of pendingMarks) at.set(name, final);
   return {
     rows,
-    totals: {
-      postedNanocredits: postedNanocredits(totals),
-      leasedNanocredits: totals.openLeasesNanocredits,
-      availableNanocredits: availableNanocredits(totals),
-      statementLines: lines,
-      usageEvents,
-      usagePriceNanocredits: usagePrice,
-      usageCostNanocredits: usageCost,
-      events: rows.length,
-    },
+    totals: final,
+    at,
     problems,
   };
 }
@@ -292,11 +300,13 @@ async function snapshotModels(pool: Pool, accountId: string): Promise<ModelSnaps
  * the read models (each read model at its own checkpoint).
  */
 export async function replayAccount(store: EventStore, pool: Pool, accountId: string): Promise<ReplayResult> {
+  // Read models first, history second: the history then covers every checkpoint read.
+  const snap = await snapshotModels(pool, accountId);
   const history = await readAccountHistory(store, pool, accountId);
   const differences: ReplayDifference[] = [];
   let full: ReturnType<typeof foldHistory>;
   try {
-    full = foldHistory(history);
+    full = foldHistory(history, snap.checkpoints);
   } catch (err) {
     return {
       accountId,
@@ -314,50 +324,46 @@ export async function replayAccount(store: EventStore, pool: Pool, accountId: st
   }
   for (const problem of full.problems.slice(0, MAX_DIFFERENCES))
     differences.push({ model: 'events', what: 'history', expected: 'consistent events', actual: problem });
-  const snap = await snapshotModels(pool, accountId);
-  const at = (name: string): ReturnType<typeof foldHistory> => {
-    const cp = snap.checkpoints.get(name);
-    return cp ? foldHistory(history, cp) : foldHistory([]);
-  };
+  const empty = foldHistory([]).totals;
+  const at = (name: string): ReplayTotals => full.at.get(name) ?? empty;
   const diff = (model: ReplayDifference['model'], what: string, expected: unknown, actual: unknown): void => {
     if (String(expected) !== String(actual))
       differences.push({ model, what, expected: String(expected), actual: String(actual) });
   };
 
-  const b = at('balances').totals;
-  const hasEvents = b.events > 0;
+  const b = at('balances');
   if (!snap.balance) {
-    if (hasEvents) diff('balances', 'balance row', 'present', 'missing');
+    if (b.events > 0) diff('balances', 'balance row', 'present', 'missing');
   } else {
     diff('balances', 'posted_nanocredits', b.postedNanocredits, snap.balance.posted);
     diff('balances', 'leased_nanocredits', b.leasedNanocredits, snap.balance.leased);
     diff('balances', 'available_nanocredits', b.availableNanocredits, snap.balance.available);
   }
 
-  const s = at('statement_lines');
-  const expectedLines = s.rows.filter((r) => r.lineNo !== null);
+  // Lines are in order, so the expected lines at the checkpoint are the first N of the full replay.
+  const expectedLines = full.rows
+    .filter((r) => r.lineNo !== null)
+    .slice(0, at('statement_lines').statementLines);
   diff('statement_lines', 'line count', expectedLines.length, snap.lines.length);
   const n = Math.max(expectedLines.length, snap.lines.length);
   for (let i = 0; i < n && differences.length < MAX_DIFFERENCES; i++) {
     const e = expectedLines[i];
     const a = snap.lines[i];
-    const fmt = (x: string | bigint | null | undefined): string =>
-      x === undefined || x === null ? '-' : String(x);
     const want = e
       ? `${e.lineNo} ${e.entryType} ${e.eventId} ${e.amountNanocredits} → ${e.postedAfterNanocredits}`
       : '(no line)';
     const got = a
-      ? `${fmt(a.line_no)} ${a.entry_type} ${a.event_id} ${a.amount} → ${a.balance_after}`
+      ? `${a.line_no} ${a.entry_type} ${a.event_id} ${a.amount} → ${a.balance_after}`
       : '(no line)';
     diff('statement_lines', `line ${i + 1}`, want, got);
   }
 
-  const r = at('request_log').totals;
+  const r = at('request_log');
   diff('request_log', 'rows', r.usageEvents, snap.requestLog.n);
   diff('request_log', 'Σ price_nanocredits', r.usagePriceNanocredits, snap.requestLog.price ?? '0');
   diff('request_log', 'Σ cost_nanocredits', r.usageCostNanocredits, snap.requestLog.cost ?? '0');
 
-  const d = at('daily_usage').totals;
+  const d = at('daily_usage');
   diff('daily_usage', 'Σ requests', d.usageEvents, snap.daily.n ?? '0');
   diff('daily_usage', 'Σ price_nanocredits', d.usagePriceNanocredits, snap.daily.price ?? '0');
 

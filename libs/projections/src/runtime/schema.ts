@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { START, formatPosition } from '@tollgate/event-store';
+import { START, formatPosition, runMigrations, type Migration } from '@tollgate/event-store';
 import { tableNamer, type AnyProjection, type TableNamer } from './projection';
 
 /** Bookkeeping tables of the runtime; the read models' own tables are created per version. */
@@ -29,20 +29,13 @@ export function lockKeySql(param: string): string {
   return `hashtextextended('tollgate.projection:' || ${param}, 0)`;
 }
 
+/** The runtime's schema as migrations of the shared runner (component `projections`). */
+export const PROJECTION_RUNTIME_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'projection registry and checkpoints', sql: RUNTIME_DDL.join(';\n') },
+];
+
 export async function migrateProjectionRuntime(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // Two processes migrating at once must not race on CREATE TABLE IF NOT EXISTS.
-    await client.query(`SELECT pg_advisory_xact_lock(${lockKeySql('$1')})`, ['$migrate']);
-    for (const ddl of RUNTIME_DDL) await client.query(ddl);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  await runMigrations(pool, PROJECTION_RUNTIME_MIGRATIONS, { component: 'projections' });
 }
 
 export interface RegistryRow {
