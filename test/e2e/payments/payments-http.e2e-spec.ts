@@ -206,6 +206,54 @@ describe('payments over HTTP with the zero-setup sandbox provider', () => {
     );
   });
 
+  it('given the admin, when defining packages, then customers see active ones only and invalid ones get 400', async () => {
+    const admin = ApiClient.admin(app.url);
+    const starter = {
+      name: 'Starter',
+      tier: 'custom',
+      priceMinor: '500',
+      currency: 'USD',
+      creditsNanocredits: '5000000000',
+      taxMode: 'inclusive',
+      settlement: 'checkout',
+      active: false,
+      sortOrder: 5,
+    };
+    expect((await admin.call('PUT', '/admin/api/payments/packages/starter', starter)).status).toBe(200);
+    const hidden = await alice.call<{ packages: Array<{ packageId: string }> }>('GET', `${ws()}/packages`);
+    expect(hidden.body.packages.map((p) => p.packageId)).not.toContain('starter');
+    expect(
+      (await admin.call('PUT', '/admin/api/payments/packages/starter', { ...starter, active: true })).status,
+    ).toBe(200);
+    const shown = await alice.call<{ packages: Array<{ packageId: string }> }>('GET', `${ws()}/packages`);
+    expect(shown.body.packages.map((p) => p.packageId)[0]).toBe('starter');
+    // Tax-inclusive: 5.00 gross holds 19 % VAT.
+    const quote = await alice.call<{ quote: Quote }>('GET', `${ws()}/payments/quote?packageId=starter`);
+    expect(quote.body.quote.tax).toMatchObject({ grossMinor: '500', netMinor: '420', taxMinor: '80' });
+    const bad = await admin.call('PUT', '/admin/api/payments/packages/broken', {
+      ...starter,
+      priceMinor: '1.5',
+    });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'INVALID_PACKAGE' } } });
+    expect((await alice.call('PUT', '/admin/api/payments/packages/starter', starter)).status).toBe(404);
+  });
+
+  it('given an open order, when the customer cancels it, then it is cancelled and cannot be paid', async () => {
+    const created = await alice.call<{ order: OrderView }>(
+      'POST',
+      `${ws()}/payments/orders`,
+      { packageId: 'individual' },
+      { 'idempotency-key': 'cancel-me-0001' },
+    );
+    const orderId = created.body.order.orderId;
+    const cancelled = await alice.call<{ order: OrderView }>(
+      'POST',
+      `${ws()}/payments/orders/${orderId}/cancel`,
+    );
+    expect(cancelled).toMatchObject({ status: 200, body: { order: { status: 'cancelled' } } });
+    expect((await alice.call('POST', `${ws()}/payments/orders/${orderId}/checkout`)).status).toBe(409);
+  });
+
   it('given Stripe is not configured, when /webhooks/stripe is posted, then 404', async () => {
     const res = await fetch(`${app.url}/webhooks/stripe`, {
       method: 'POST',

@@ -91,3 +91,10 @@ export function parseEventEnvelope(rawBody: Buffer): ProviderWebhookEvent | null
     object: data.object as Record<string, unknown>,
   };
 }
+
+/** Providers take integer minor units as JSON numbers; refuse anything a double cannot hold exactly. */
+export function minorUnitsAsNumber(amountMinor: bigint): number {
+  if (amountMinor < 0n || amountMinor > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ProviderError('payments', `amount ${amountMinor} minor units is out of range for a provider`);
+  return Number(amountMinor);
+}

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   headerValue,
+  minorUnitsAsNumber,
   parseEventEnvelope,
   type CheckoutProvider,
   type CheckoutSession,
@@ -84,7 +85,7 @@ export class SandboxCheckoutProvider implements CheckoutProvider {
           object: 'checkout.session',
           client_reference_id: input.orderId,
           metadata: { order_id: input.orderId },
-          amount_total: Number(input.amountMinor),
+          amount_total: minorUnitsAsNumber(input.amountMinor),
           currency: input.currency.toLowerCase(),
           payment_status: paid ? 'paid' : 'unpaid',
           status: paid ? 'complete' : 'expired',

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import {
   headerValue,
+  minorUnitsAsNumber,
   ProviderError,
   WEBHOOK_TOLERANCE_SECONDS,
   type CheckoutProvider,
@@ -54,7 +55,7 @@ export class StripeCheckoutProvider implements CheckoutProvider {
               quantity: 1,
               price_data: {
                 currency: request.currency.toLowerCase(),
-                unit_amount: Number(request.amountMinor),
+                unit_amount: minorUnitsAsNumber(request.amountMinor),
                 product_data: { name: request.productName },
               },
             },
@@ -118,7 +119,7 @@ export class StripeCheckoutProvider implements CheckoutProvider {
       const refund = await this.stripe.refunds.create(
         {
           payment_intent: request.providerPaymentId,
-          amount: Number(request.amountMinor),
+          amount: minorUnitsAsNumber(request.amountMinor),
           metadata: { order_id: request.orderId, tollgate_refund_id: request.refundId },
         },
         { idempotencyKey: request.idempotencyKey },
