@@ -35,6 +35,8 @@ export interface LeaseAdmissionOptions {
   flushDelayMs: number;
   /** Reservations tried per admission before answering "insufficient". */
   maxReserveTries: number;
+  /** Requests per lease (its usage stream is bounded by the ledger). */
+  maxUsagePerLease: number;
   now: () => number;
   onError: (message: string, err: unknown) => void;
 }
@@ -47,6 +49,7 @@ export const DEFAULT_LEASE_ADMISSION: Omit<LeaseAdmissionOptions, 'holder' | 'no
   maxBatch: 100,
   flushDelayMs: 20,
   maxReserveTries: 3,
+  maxUsagePerLease: 5_000,
 };
 
 interface Lease {
@@ -160,7 +163,11 @@ export class LeaseAdmission implements CreditAdmission {
       this.retire(lease);
       return null;
     }
-    if (lease.amount - lease.spent - lease.held >= worstCase) return lease;
+    if (
+      lease.amount - lease.spent - lease.held >= worstCase &&
+      lease.usageCount + lease.inflight < this.options.maxUsagePerLease
+    )
+      return lease;
     this.retire(lease);
     return null;
   }
