@@ -102,4 +102,47 @@ describe('invoicing reactor', () => {
   it('given an unrelated event, when handled, then it is ignored', async () => {
     expect(await reactor.handle(paymentEvent('SomethingElse', {}))).toEqual({ kind: 'ignored' });
   });
+
+  it('given a process that took a number for an invoice and died before finalizing, when the reactor sees that InvoiceNumberAllocated, then it finalizes the invoice with that number', async () => {
+    const invoiceId = 'inv-crashed';
+    await service.draftFromOrder(invoiceId, demoOrder({ orderId: 'ord-crashed' }));
+    const numbers = 'invoice-numbers-TG-2026';
+    const [tail] = await store.readStream(numbers, { direction: 'backwards', maxCount: 1 });
+    const sequence = Number(tail.revision) + 2;
+    const now = '2026-03-14T10:00:00.000Z';
+    await store.append(
+      invoiceStreamId(invoiceId),
+      [
+        {
+          id: randomUUID(),
+          type: 'InvoiceNumberRequested',
+          data: {
+            invoiceId,
+            seriesId: 'TG',
+            year: 2026,
+            afterRevision: Number(tail.revision),
+            requestedAt: now,
+          },
+        },
+      ],
+      { expectedRevision: 0n },
+    );
+    const number = `TG-2026-${String(sequence).padStart(6, '0')}`;
+    await store.append(
+      numbers,
+      [
+        {
+          id: randomUUID(),
+          type: 'InvoiceNumberAllocated',
+          data: { seriesId: 'TG', year: 2026, sequence, number, invoiceId, allocatedAt: now },
+        },
+      ],
+      { expectedRevision: tail.revision },
+    );
+    const [allocated] = await store.readStream(numbers, { direction: 'backwards', maxCount: 1 });
+
+    expect(await reactor.handle(allocated)).toEqual({ kind: 'recovered_number', invoiceId, number });
+    expect(await reactor.handle(allocated)).toEqual({ kind: 'ignored' });
+    expect((await service.load(invoiceId)).state.finalized?.number).toBe(number);
+  });
 });
