@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { formatMoney } from '@tollgate/money';
 import { formatCreditsTrimmed } from '@tollgate/money';
 import {
+  checkoutReturnUrl,
   orderIdFromSandboxSession,
   type OrderView,
   type PaymentsService,
@@ -100,12 +101,11 @@ ${open ? action('pay', 'Pay') + action('expire', 'Let the session expire') : `<p
     });
     const result = await this.pipeline.handle('sandbox', signed.rawBody, signed.headers);
     if (result.status !== 200) throw new NotFoundException();
-    const base = this.options.config.publicBaseUrl.replace(/\/+$/, '');
     await reply
       .status(303)
       .header(
         'location',
-        `${base}/workspaces/${order.workspaceId}/billing/orders/${order.orderId}?checkout=${outcome}`,
+        checkoutReturnUrl(this.options.config.publicBaseUrl, order.workspaceId, order.orderId, outcome),
       )
       .send();
   }

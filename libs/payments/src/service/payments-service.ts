@@ -66,6 +66,17 @@ export interface Quote {
   refundPolicyText: string;
 }
 
+/** Where the customer lands after a hosted checkout: the portal's workspace page. */
+export function checkoutReturnUrl(
+  publicBaseUrl: string,
+  workspaceId: string,
+  orderId: string,
+  outcome: 'success' | 'cancelled',
+): string {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return `${base}/w/${encodeURIComponent(workspaceId)}?checkout=${outcome}&order=${encodeURIComponent(orderId)}`;
+}
+
 /** Derives the order id from the client's Idempotency-Key, so a retried POST finds the same order. */
 export function orderIdForKey(workspaceId: string, idempotencyKey: string): string {
   const h = createHash('sha256').update(`order\u0000${workspaceId}\u0000${idempotencyKey}`).digest('hex');
@@ -271,8 +282,8 @@ export class PaymentsService {
         currency: order.quote.tax.currency,
         productName: `${order.package.name} credits`,
         customerEmail: order.billingProfile.invoiceEmail,
-        successUrl: `${base}/workspaces/${workspaceId}/billing/orders/${orderId}?checkout=success`,
-        cancelUrl: `${base}/workspaces/${workspaceId}/billing/orders/${orderId}?checkout=cancelled`,
+        successUrl: checkoutReturnUrl(base, workspaceId, orderId, 'success'),
+        cancelUrl: checkoutReturnUrl(base, workspaceId, orderId, 'cancelled'),
       });
     } catch (err) {
       if (err instanceof ProviderError) return paymentError('PROVIDER_ERROR', err.message);
