@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     const rebuildStart = Date.now();
     let lastProgress = 0;
     const results = await rebuildProjections(pool, store, LEDGER_PROJECTIONS, {
-      batchSize: 2000,
+      batchSize: 5000,
       onProgress: (p) => {
         if (Date.now() - lastProgress < 10_000 && p.phase === 'building') return;
         lastProgress = Date.now();

@@ -68,6 +68,8 @@ export const requestLogProjection: AnyProjection = {
            occurred_at timestamptz NOT NULL,
            position text NOT NULL
          )`,
+      ],
+      indexes: (t) => [
         `CREATE INDEX ${t('request_log')}_account_time ON ${t('request_log')} (account_id, occurred_at)`,
       ],
     },

@@ -67,6 +67,8 @@ export const statementLinesProjection: AnyProjection = {
            occurred_at timestamptz NOT NULL,
            PRIMARY KEY (account_id, line_no)
          )`,
+      ],
+      indexes: (t) => [
         `CREATE UNIQUE INDEX ${t('statement_lines')}_event ON ${t('statement_lines')} (event_id)`,
       ],
     },

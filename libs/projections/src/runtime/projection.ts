@@ -14,6 +14,11 @@ export interface TableSpec {
   base: string;
   /** DDL creating the table (and its indexes) under the physical name `t(base)`. */
   ddl(t: TableNamer): readonly string[];
+  /**
+   * Secondary indexes, created after a rebuild has loaded the table (cheaper than maintaining them
+   * row by row), and with the table otherwise.
+   */
+  indexes?(t: TableNamer): readonly string[];
   /** Columns that order the table for dumps and equality checks (`account_id, seq`). */
   orderBy: string;
   /** Internal tables (projection state) get no reader view. */

@@ -20,6 +20,7 @@ import { ProjectionError } from './errors';
 import { tableNamer, type AnyProjection } from './projection';
 import type { ProjectionLog } from './runner';
 import {
+  createIndexes,
   createTables,
   dropTables,
   ensureProjection,
@@ -54,7 +55,7 @@ export interface RebuildResult {
   error?: string;
 }
 
-const DEFAULT_BATCH = 2000;
+const DEFAULT_BATCH = 5000;
 /** Bounds the final catch-up done while readers and the live runner wait on the switch. */
 const MAX_SWITCH_BATCHES = 1000;
 
@@ -155,6 +156,13 @@ export async function rebuildProjections(
     progress('switching', after);
     for (const slot of active()) {
       try {
+        // Indexes once over the loaded tables; the switch below catches up the few events since.
+        const client = await pool.connect();
+        try {
+          await createIndexes(client, slot.projection, tableNamer(slot.version));
+        } finally {
+          client.release();
+        }
         eventsRead += await switchVersion(pool, store, slot, batchSize);
       } catch (err) {
         await fail(slot, err);
@@ -196,7 +204,7 @@ async function prepareBuild(pool: Pool, p: AnyProjection): Promise<Slot> {
       ]);
     }
     const version = Math.max(reg.live_version, reg.building_version ?? 0) + 1;
-    await createTables(client, p, tableNamer(version));
+    await createTables(client, p, tableNamer(version), { indexes: false });
     await client.query('INSERT INTO projection_checkpoints (name, version, position) VALUES ($1, $2, $3)', [
       p.name,
       version,

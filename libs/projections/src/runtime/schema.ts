@@ -58,8 +58,18 @@ export async function createTables(
   client: PoolClient,
   projection: AnyProjection,
   t: TableNamer,
+  options: { indexes: boolean } = { indexes: true },
 ): Promise<void> {
   for (const table of projection.tables) for (const ddl of table.ddl(t)) await client.query(ddl);
+  if (options.indexes) await createIndexes(client, projection, t);
+}
+
+export async function createIndexes(
+  client: PoolClient,
+  projection: AnyProjection,
+  t: TableNamer,
+): Promise<void> {
+  for (const table of projection.tables) for (const ddl of table.indexes?.(t) ?? []) await client.query(ddl);
 }
 
 export async function dropTables(
