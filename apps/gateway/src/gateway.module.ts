@@ -130,8 +130,9 @@ export class GatewayModule {
       },
       {
         provide: GatewayAdmin,
-        useFactory: (box: SecretBox) => new GatewayAdmin(options.pool, box),
-        inject: [SecretBox],
+        useFactory: (box: SecretBox, cache: CatalogCache) =>
+          new GatewayAdmin(options.pool, box, () => cache.invalidate()),
+        inject: [SecretBox, CatalogCache],
       },
       {
         provide: CatalogCache,

@@ -183,6 +183,36 @@ describe('gateway routing, fallback and failures on cue', () => {
     expect(err.code).toBe('upstream_unavailable');
   });
 
+  it('given the cost policy and a markup price, when asked, then the cheapest deployment serves and the markup is charged exactly', async () => {
+    await h.admin.setCostProfile({
+      providerId: h.providerA,
+      upstreamModel: 'up-dear',
+      inputPerMillion: '5',
+      outputPerMillion: '20',
+    });
+    await h.admin.setCostProfile({
+      providerId: h.providerB,
+      upstreamModel: 'up-cheap',
+      inputPerMillion: '1',
+      outputPerMillion: '4',
+    });
+    await h.admin.upsertAlias({
+      name: 'cheapest',
+      policy: 'cost',
+      deployments: [
+        { providerId: h.providerA, upstreamModel: 'up-dear', priority: 0 },
+        { providerId: h.providerB, upstreamModel: 'up-cheap', priority: 1 },
+      ],
+    });
+    await h.admin.setSellPrice({ alias: 'cheapest', price: { kind: 'markup', markupPercent: '20' } });
+    const completion = await ask('cheapest');
+    const usage = await h.usageOf(completion._request_id!);
+    expect(usage.upstreamModel).toBe('up-cheap');
+    // cost 12×1 + 7×4 = 40 per 1M; +20%: 12×1.2 + 7×4.8 = 48 per 1M.
+    expect(usage.providerCostNanocredits).toBe('40000');
+    expect(usage.priceNanocredits).toBe('48000');
+  });
+
   it('given a client that stops reading a stream, when it disconnects, then it is charged for what was delivered', async () => {
     const controller = new AbortController();
     const { data: stream, request_id } = await client.chat.completions

@@ -127,6 +127,8 @@ export class GatewayAdmin {
   constructor(
     private readonly pool: Pool,
     private readonly box: SecretBox,
+    /** Called after every change (the local gateway drops its cache; others see it within their TTL). */
+    private readonly onChange: () => void = () => undefined,
   ) {}
 
   /** Returns the secret exactly once; only its hash is stored. */
@@ -157,6 +159,7 @@ export class GatewayAdmin {
         k.tokensPerMinute ?? null,
       ],
     );
+    this.onChange();
     return { id, secret, prefix };
   }
 
@@ -189,6 +192,7 @@ export class GatewayAdmin {
       [keyId, workspaceId],
     );
     if (rowCount === 0) throw new DomainError('NOT_FOUND', `no API key ${keyId} in this workspace`);
+    this.onChange();
   }
 
   async createProvider(input: z.input<typeof CreateProviderSchema>): Promise<{ id: string }> {
@@ -198,6 +202,7 @@ export class GatewayAdmin {
       'INSERT INTO gateway_providers (id, name, kind, base_url, api_key_sealed) VALUES ($1, $2, $3, $4, $5)',
       [id, p.name, p.kind, p.baseUrl, this.box.seal(p.apiKey, providerAad(id))],
     );
+    this.onChange();
     return { id };
   }
 
@@ -207,6 +212,7 @@ export class GatewayAdmin {
       [providerId, this.box.seal(apiKey, providerAad(providerId))],
     );
     if (rowCount === 0) throw new DomainError('NOT_FOUND', `no provider ${providerId}`);
+    this.onChange();
   }
 
   /** Appends a new cost profile version (effective now unless given). */
@@ -227,6 +233,7 @@ export class GatewayAdmin {
         c.outputPerMillion,
       ],
     );
+    this.onChange();
     return { version: rows[0].version };
   }
 
@@ -250,6 +257,7 @@ export class GatewayAdmin {
         p.kind === 'per_million' ? p.outputPerMillion : null,
       ],
     );
+    this.onChange();
     return { version: rows[0].version };
   }
 
@@ -279,6 +287,7 @@ export class GatewayAdmin {
           [`dep_${randomUUID()}`, a.name, d.providerId, d.upstreamModel, d.priority, d.weight],
         );
       await client.query('COMMIT');
+      this.onChange();
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       if ((err as { code?: string }).code === '23503')

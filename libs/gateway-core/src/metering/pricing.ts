@@ -5,26 +5,41 @@ import type { TokenUsage } from './usage';
 export type SellPrice =
   { kind: 'markup'; markupPercent: string } | { kind: 'per_million'; prices: TokenPrices };
 
+/** Marked-up prices per (sell price, cost) pair: catalog snapshots keep these objects, so this is hit per request. */
+const markedUp = new WeakMap<SellPrice, WeakMap<TokenPrices, TokenPrices>>();
+
 /** The per-million prices a sell price works out to on a deployment with these costs (null: cannot price). */
 export function sellPricesPerMillion(sell: SellPrice, cost: TokenPrices | null): TokenPrices | null {
   switch (sell.kind) {
     case 'per_million':
       return sell.prices;
-    case 'markup':
+    case 'markup': {
       if (!cost) return null;
-      return {
-        inputPerMillion: applyMarkup(cost.inputPerMillion, sell.markupPercent),
-        cachedInputPerMillion: applyMarkup(
-          cost.cachedInputPerMillion ?? cost.inputPerMillion,
-          sell.markupPercent,
-        ),
-        outputPerMillion: applyMarkup(cost.outputPerMillion, sell.markupPercent),
-      };
+      let byCost = markedUp.get(sell);
+      if (!byCost) {
+        byCost = new WeakMap();
+        markedUp.set(sell, byCost);
+      }
+      let prices = byCost.get(cost);
+      if (!prices) {
+        prices = markUp(sell.markupPercent, cost);
+        byCost.set(cost, prices);
+      }
+      return prices;
+    }
     default: {
       const never: never = sell;
       throw new Error(`unknown sell price ${JSON.stringify(never)}`);
     }
   }
+}
+
+function markUp(markupPercent: string, cost: TokenPrices): TokenPrices {
+  return {
+    inputPerMillion: applyMarkup(cost.inputPerMillion, markupPercent),
+    cachedInputPerMillion: applyMarkup(cost.cachedInputPerMillion ?? cost.inputPerMillion, markupPercent),
+    outputPerMillion: applyMarkup(cost.outputPerMillion, markupPercent),
+  };
 }
 
 /**
