@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Pool } from 'pg';
-import type { EventStore } from '@tollgate/event-store';
+import { DomainError, type EventStore } from '@tollgate/event-store';
 import { DEFAULT_LEASE_ADMISSION, LeaseAdmission } from '@tollgate/gateway-core';
 import { EVENT_STORE, LedgerModule } from '@tollgate/ledger-nest';
-import type { PaymentsConfig } from '@tollgate/payments';
+import { invoicesProjection } from '@tollgate/invoicing';
+import { paymentOrdersProjection, type PaymentsConfig } from '@tollgate/payments';
+import { LEDGER_PROJECTIONS } from '@tollgate/projections';
 import type { TollgateConfig } from '@tollgate/platform';
-import { EventStoreLeaseLedger } from '../../gateway/src/admission/ledger-lease-ledger';
+import { EventStoreLeaseLedger, runAccountCommand } from '../../gateway/src/admission/ledger-lease-ledger';
 import { GatewayModule } from '../../gateway/src/gateway.module';
 import { PaymentsModule } from '../../portal/src/payments/payments.module';
 import { PortalModule } from '../../portal/src/portal.module';
@@ -15,10 +17,14 @@ import { WebhooksModule } from '../../portal/src/webhooks/webhooks.module';
 import { ProjectorModule } from '../../projector/src/projector.module';
 import { DemoUpstreamController } from './demo/demo-upstream.controller';
 import { HealthController } from './health/health.controller';
+import { InvoicingModule } from './invoicing/invoicing.module';
 import { READINESS_CHECKS, withTimeout } from './health/readiness';
 
 export const PG_POOL = Symbol('PG_POOL');
 export const TOLLGATE_CONFIG = Symbol('TOLLGATE_CONFIG');
+
+/** Every read model the product serves; the projector runs them and `tollgate projections` manages them. */
+export const ALL_PROJECTIONS = [...LEDGER_PROJECTIONS, paymentOrdersProjection, invoicesProjection];
 
 export interface AppModuleOptions {
   config: TollgateConfig;
@@ -26,6 +32,27 @@ export interface AppModuleOptions {
   store: EventStore;
   payments: PaymentsConfig;
 }
+
+/**
+ * A workspace's credit account has the workspace's id; it is opened on first need (idempotent by key),
+ * so a workspace created in the portal can buy credits straight away.
+ */
+export async function ensureAccount(store: EventStore, workspaceId: string): Promise<string> {
+  const result = await runAccountCommand(store, {
+    type: 'OpenAccount',
+    accountId: workspaceId,
+    workspaceId,
+    creditCurrency: DEFAULT_CREDIT_CURRENCY,
+    overdraftLimitNanocredits: 0n,
+    idempotencyKey: `open-account:${workspaceId}`,
+    now: new Date().toISOString(),
+  });
+  // Already open under another key (e.g. the demo seed's) is fine: the account exists.
+  if (result instanceof DomainError && result.code !== 'ACCOUNT_ALREADY_OPEN') throw result;
+  return workspaceId;
+}
+
+const DEFAULT_CREDIT_CURRENCY = 'USD';
 
 /** Shared infrastructure every app module in the process uses: config, pool, health. */
 @Module({})
@@ -83,7 +110,8 @@ export class AppModule {
           config: options.payments,
         }),
         WebhooksModule,
-        ProjectorModule.forRoot({ pool, store }),
+        InvoicingModule.forRoot({ pool, store }),
+        ProjectorModule.forRoot({ pool, store, projections: ALL_PROJECTIONS }),
       ],
       controllers: config.seedDemo ? [HealthController, DemoUpstreamController] : [HealthController],
     };

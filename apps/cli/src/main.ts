@@ -8,6 +8,7 @@ import {
   replayCommand,
   verifyCommand,
 } from '@tollgate/projections';
+import { ALL_PROJECTIONS } from './app.module';
 import { migrateAll } from './commands/migrate';
 import { startCommand } from './commands/start';
 import { withRuntime } from './runtime';
@@ -39,13 +40,21 @@ projections
   .description('version, checkpoint, head and lag of each projection')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
-    exitWith(await withRuntime((rt) => projectionsStatusCommand(rt, opts, process.stdout)));
+    exitWith(
+      await withRuntime((rt) =>
+        projectionsStatusCommand({ ...rt, projections: ALL_PROJECTIONS }, opts, process.stdout),
+      ),
+    );
   });
 projections
   .command('rebuild [name]')
   .description('build the next version from position 0, then switch readers atomically')
   .action(async (name: string | undefined) => {
-    exitWith(await withRuntime((rt) => projectionsRebuildCommand(rt, { name }, process.stdout)));
+    exitWith(
+      await withRuntime((rt) =>
+        projectionsRebuildCommand({ ...rt, projections: ALL_PROJECTIONS }, { name }, process.stdout),
+      ),
+    );
   });
 
 program
