@@ -217,6 +217,8 @@ export class LeaseAdmission implements CreditAdmission {
   private retire(lease: Lease): void {
     if (!lease.retired) {
       lease.retired = true;
+      // What this lease was used for sizes the next one (known now, not only once it settles).
+      this.lastSpent.set(lease.accountId, lease.spent + lease.held);
       if (this.active.get(lease.accountId) === lease) this.active.delete(lease.accountId);
     }
     if (lease.inflight === 0) void this.finishLease(lease);
@@ -284,7 +286,6 @@ export class LeaseAdmission implements CreditAdmission {
       await this.ledger.settle(lease.accountId, lease.id, lease.spent, lease.usageCount);
       lease.settled = true;
       this.open.delete(lease);
-      this.lastSpent.set(lease.accountId, lease.spent);
     } catch (err) {
       this.options.onError(`settling lease ${lease.id} failed; will retry`, err);
     }
