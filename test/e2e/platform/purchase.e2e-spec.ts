@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import type { OrderView } from '@tollgate/payments';
+import { loadConfig } from '@tollgate/platform';
+import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
+import { PortalClient } from '../portal/portal-test-app';
+
+jest.setTimeout(60_000);
+
+/** The fields this spec reads from the customer payments API. */
+interface ApiBody {
+  order: OrderView;
+  checkout: { url: string };
+}
+
+async function eventually<T>(
+  read: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('buying credits in the all-in-one product (sandbox checkout)', () => {
+  let db: TestDatabase;
+  let running: RunningTollgate;
+  let dataDir: string;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), 'tollgate-purchase-'));
+    running = await bootstrap(
+      loadConfig({
+        DATABASE_URL: db.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        TOLLGATE_DATA_DIR: dataDir,
+        TOLLGATE_SEED_DEMO: 'true',
+      }),
+      () => undefined,
+    );
+    pool = new Pool({ connectionString: db.url, max: 2 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await running?.close();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('given the demo customer, when it pays a package on the sandbox page, then credits arrive once, the statement shows them and a numbered invoice is finalized', async () => {
+    const demo = running.demo!;
+    const portal = new PortalClient(running.url);
+    expect((await portal.signIn(demo.customerEmail, demo.customerPassword)).status).toBe(303);
+    const cookie = `tg_session=${encodeURIComponent(portal.cookie('tg_session')!)}`;
+    const me = (await (await fetch(`${running.url}/api/me`, { headers: { cookie } })).json()) as {
+      csrfToken: string;
+    };
+    const call = async (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => {
+      const res = await fetch(`${running.url}/api/workspaces/${demo.workspaceId}${path}`, {
+        method,
+        headers: {
+          cookie,
+          'x-csrf-token': me.csrfToken,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extra,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as ApiBody };
+    };
+
+    const before = await eventually(async () => {
+      const { rows } = await pool.query('SELECT posted_nanocredits FROM balances WHERE account_id = $1', [
+        demo.workspaceId,
+      ]);
+      return rows[0] ? BigInt(rows[0].posted_nanocredits) : undefined;
+    }, 'the seeded balance');
+    expect(before).toBe(25_000_000_000n);
+
+    const profile = await call('PUT', '/billing-profile', {
+      legalName: 'Demo Customer Ltd',
+      addressLines: ['1 Demo Street'],
+      postalCode: '10115',
+      city: 'Berlin',
+      country: 'DE',
+      invoiceEmail: 'billing@demo.test',
+    });
+    expect(profile.status).toBe(200);
+    const created = await call(
+      'POST',
+      '/payments/orders',
+      { packageId: 'individual' },
+      { 'idempotency-key': 'demo-buy-0001' },
+    );
+    if (created.status !== 201) throw new Error(`order not created: ${JSON.stringify(created.body)}`);
+    const order = created.body.order;
+    const checkout = await call('POST', `/payments/orders/${order.orderId}/checkout`);
+    expect(checkout.status).toBe(200);
+    const pagePath = new URL(checkout.body.checkout.url).pathname;
+    const paid = await fetch(`${running.url}${pagePath}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+
+    const credited = BigInt(order.creditsNanocredits);
+    expect(credited).toBeGreaterThan(0n);
+    const after = await eventually(async () => {
+      const { rows } = await pool.query('SELECT posted_nanocredits FROM balances WHERE account_id = $1', [
+        demo.workspaceId,
+      ]);
+      const posted = BigInt(rows[0].posted_nanocredits);
+      return posted > before ? posted : undefined;
+    }, 'credits from the payment');
+    expect(after - before).toBe(credited);
+
+    // The statement's lines sum to the balance, purchase included.
+    const { rows: lines } = await pool.query(
+      'SELECT amount_nanocredits::text AS a FROM statement_lines WHERE account_id = $1',
+      [demo.workspaceId],
+    );
+    expect(lines.reduce((s, r) => s + BigInt(r.a), 0n)).toBe(after);
+
+    const invoice = await eventually(async () => {
+      const { rows } = await pool.query(
+        "SELECT invoice_number, gross_minor::text AS gross FROM invoices WHERE order_id = $1 AND status = 'finalized'",
+        [order.orderId],
+      );
+      return rows[0] as { invoice_number: string; gross: string } | undefined;
+    }, 'the finalized invoice');
+    expect(invoice.invoice_number).toMatch(/^TG-\d{4}-000001$/);
+    expect(invoice.gross).toBe(order.quote.tax.grossMinor);
+  });
+});
