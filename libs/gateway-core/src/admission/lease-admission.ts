@@ -52,6 +52,8 @@ export const DEFAULT_LEASE_ADMISSION: Omit<LeaseAdmissionOptions, 'holder' | 'no
   maxUsagePerLease: 5_000,
 };
 
+const CLOSE_SETTLE_ROUNDS = 5;
+
 interface Lease {
   id: string;
   accountId: string;
@@ -148,7 +150,11 @@ export class LeaseAdmission implements CreditAdmission {
     this.active.clear();
     while ([...this.open].some((l) => l.inflight > 0) && this.options.now() < deadline)
       await new Promise((ok) => setTimeout(ok, 10));
-    await Promise.all([...this.open].map((l) => this.finishLease(l)));
+    // A settlement that lost a race (e.g. a conflict on a busy account stream) is retried, bounded.
+    for (let round = 0; round < CLOSE_SETTLE_ROUNDS && this.open.size > 0; round++) {
+      if (round > 0) await new Promise((ok) => setTimeout(ok, 50 * round));
+      await Promise.all([...this.open].map((l) => this.finishLease(l)));
+    }
   }
 
   /** Appends pending usage now (tests, shutdown). */
