@@ -8,6 +8,8 @@ import { PortalAssetsController } from './layout/assets.controller';
 import { AccountController } from './views/account.controller';
 import { AdminPagesController } from './views/admin-pages.controller';
 import { PagesController } from './views/pages.controller';
+import { WorkspacePagesController } from './workspace/workspace-pages.controller';
+import { WorkspaceReadService } from './workspace/workspace-read.service';
 
 /**
  * The customer and admin workspaces: sign-in, sessions, the page shell and the identity JSON reads.
@@ -28,11 +30,13 @@ export class PortalModule {
         AdminPagesController,
         AccountController,
         PortalAssetsController,
+        WorkspacePagesController,
       ],
       providers: [
         { provide: PORTAL_OPTIONS, useValue: options },
         { provide: PORTAL_POOL, useExisting: options.poolToken },
         ...shared,
+        WorkspaceReadService,
       ],
       exports: [PORTAL_OPTIONS, PORTAL_POOL, ...shared],
     };

@@ -45,6 +45,21 @@ form.inline{margin:0}
 select{font:inherit;padding:.55rem .6rem;border:1px solid #8c959f;border-radius:.375rem;background:#fff;max-width:28rem;width:100%}
 .login{max-width:26rem;margin:2rem auto}
 .badge{display:inline-block;font-size:.75rem;padding:.1rem .5rem;border-radius:1rem;background:#e5e7eb}
+.subnav ul{list-style:none;margin:0 0 1rem;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;border-bottom:1px solid #e5e7eb}
+.subnav a{display:inline-block;padding:.5rem 0;min-height:2.75rem}
+.subnav a[aria-current="page"]{font-weight:700;text-decoration-thickness:3px}
+.stat p{margin:0}
+.amount{font-size:1.375rem;font-weight:700;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+td.num{font-variant-numeric:tabular-nums}
+svg.chart{width:100%;height:14rem;display:block}
+.legend{list-style:none;padding:0;margin:.5rem 0 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.875rem}
+.quote{display:grid;grid-template-columns:auto 1fr;gap:.1rem 1rem;margin:.5rem 0}
+.quote dt{color:#57606a}.quote dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}
+.package h3{margin:0 0 .25rem;font-size:1.0625rem}
+.pager{display:flex;gap:1rem;margin:.5rem 0 1rem}
+.pager a{display:inline-block;padding:.5rem 0;min-height:2.75rem}
+input[type=date]{font:inherit;padding:.5rem .6rem;border:1px solid #8c959f;border-radius:.375rem;background:#fff;width:100%;max-width:28rem}
+details summary{cursor:pointer;padding:.5rem 0}
 @media (max-width:40rem){main{padding:.75rem}.who{margin-left:0;width:100%}th,td{white-space:normal;overflow-wrap:break-word}
 table.stack thead{position:absolute;left:-9999px}
 table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}

@@ -21,9 +21,9 @@ export const WORKSPACE_TEMPLATE = `
 <p class="muted">Your role: <span class="badge">{{role}}</span></p>
 {{> notices}}
 <div class="grid">
-  <section class="card" aria-labelledby="balance-h"><h2 id="balance-h">Balance</h2><p class="muted">Credits and usage appear here once the ledger read models are connected.</p></section>
-  <section class="card" aria-labelledby="keys-h"><h2 id="keys-h">API keys</h2><p class="muted">Key management comes with the gateway's key store.</p></section>
-  <section class="card" aria-labelledby="billing-h"><h2 id="billing-h">Billing</h2><p class="muted">Credit packages and invoices come with payments.</p></section>
+  <section class="card" aria-labelledby="balance-h"><h2 id="balance-h"><a href="/w/{{workspace.id}}/dashboard">Dashboard</a></h2><p class="muted">Balance and spend per day by model. <a href="/w/{{workspace.id}}/requests">Request log</a>, <a href="/w/{{workspace.id}}/statement">statement</a>.</p></section>
+  <section class="card" aria-labelledby="keys-h"><h2 id="keys-h"><a href="/w/{{workspace.id}}/keys">API keys</a></h2><p class="muted">Create, limit and revoke keys.</p></section>
+  <section class="card" aria-labelledby="billing-h"><h2 id="billing-h"><a href="/w/{{workspace.id}}/billing">Billing</a></h2><p class="muted">Credit packages, orders and the billing profile.</p></section>
 </div>
 <section aria-labelledby="members-h">
   <h2 id="members-h">Members</h2>
