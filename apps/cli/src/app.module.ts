@@ -18,6 +18,7 @@ import { ProjectorModule } from '../../projector/src/projector.module';
 import { DemoUpstreamController } from './demo/demo-upstream.controller';
 import { HealthController } from './health/health.controller';
 import { InvoicingModule } from './invoicing/invoicing.module';
+import { DEFAULT_LEASE_SWEEP, LEASE_SWEEPER_OPTIONS, LeaseSweeper } from './leases/lease-sweeper';
 import { READINESS_CHECKS, withTimeout } from './health/readiness';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -112,6 +113,10 @@ export class AppModule {
         WebhooksModule,
         InvoicingModule.forRoot({ pool, store }),
         ProjectorModule.forRoot({ pool, store, projections: ALL_PROJECTIONS }),
+      ],
+      providers: [
+        { provide: LEASE_SWEEPER_OPTIONS, useValue: { pool, ...DEFAULT_LEASE_SWEEP } },
+        LeaseSweeper,
       ],
       controllers: config.seedDemo ? [HealthController, DemoUpstreamController] : [HealthController],
     };
