@@ -122,15 +122,32 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (t: T) => Promise
   return out;
 }
 
+/**
+ * Validates a stream's events as soon as it arrives, while other streams are still being read (the
+ * results are cached per event; a malformed one is reported by the fold).
+ */
+function warm(events: RecordedEvent[]): RecordedEvent[] {
+  for (const e of events) {
+    try {
+      ledgerFact(e);
+    } catch {
+      // reported when folded
+    }
+  }
+  return events;
+}
+
 /** Reads the account's stream and its usage streams and merges them in global order. */
 export async function readAccountHistory(
   store: EventStore,
   pool: Pool,
   accountId: string,
 ): Promise<RecordedEvent[]> {
-  const account = await readWholeStream(store, accountStream(accountId));
+  const account = warm(await readWholeStream(store, accountStream(accountId)));
   const streams = await usageStreams(pool, accountId, account);
-  const usage = await mapBounded(streams, READ_CONCURRENCY, (s) => readWholeStream(store, s));
+  const usage = await mapBounded(streams, READ_CONCURRENCY, async (s) =>
+    warm(await readWholeStream(store, s)),
+  );
   const all = account.concat(...usage.map((events) => events.filter((e) => belongsTo(e, accountId))));
   all.sort((a, b) => comparePositions(a.position, b.position));
   return all;
@@ -251,8 +268,31 @@ interface ModelSnapshot {
   daily: { n: string | null; price: string | null };
 }
 
-/** Reads the read models and their checkpoints in one snapshot, so a lagging projector is not a difference. */
-async function snapshotModels(pool: Pool, accountId: string): Promise<ModelSnapshot> {
+/**
+ * Reads the read models and their checkpoints in one snapshot, so a lagging projector is not a
+ * difference. Resolves `checkpoints` first (the history may be read from then on, concurrently with
+ * the rest of the snapshot).
+ */
+function snapshotModels(
+  pool: Pool,
+  accountId: string,
+): { checkpointsRead: Promise<void>; snapshot: Promise<ModelSnapshot> } {
+  let checkpointsDone!: () => void;
+  let checkpointsFailed!: (err: unknown) => void;
+  const checkpointsRead = new Promise<void>((ok, fail) => {
+    checkpointsDone = ok;
+    checkpointsFailed = fail;
+  });
+  const snapshot = readSnapshot(pool, accountId, checkpointsDone);
+  snapshot.catch(checkpointsFailed);
+  return { checkpointsRead, snapshot };
+}
+
+async function readSnapshot(
+  pool: Pool,
+  accountId: string,
+  onCheckpoints: () => void,
+): Promise<ModelSnapshot> {
   const client: PoolClient = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -260,6 +300,7 @@ async function snapshotModels(pool: Pool, accountId: string): Promise<ModelSnaps
       `SELECT c.name, c.position FROM projection_checkpoints c
          JOIN projection_registry r ON r.name = c.name AND r.live_version = c.version`,
     );
+    onCheckpoints();
     const { rows: bal } = await client.query<{ posted: string; leased: string; available: string }>(
       `SELECT posted_nanocredits AS posted, leased_nanocredits AS leased, available_nanocredits AS available
          FROM balances WHERE account_id = $1`,
@@ -300,9 +341,10 @@ async function snapshotModels(pool: Pool, accountId: string): Promise<ModelSnaps
  * the read models (each read model at its own checkpoint).
  */
 export async function replayAccount(store: EventStore, pool: Pool, accountId: string): Promise<ReplayResult> {
-  // Read models first, history second: the history then covers every checkpoint read.
-  const snap = await snapshotModels(pool, accountId);
-  const history = await readAccountHistory(store, pool, accountId);
+  // Checkpoints first, history second: the history then covers every checkpoint read.
+  const { checkpointsRead, snapshot } = snapshotModels(pool, accountId);
+  await checkpointsRead;
+  const [snap, history] = await Promise.all([snapshot, readAccountHistory(store, pool, accountId)]);
   const differences: ReplayDifference[] = [];
   let full: ReturnType<typeof foldHistory>;
   try {
