@@ -47,6 +47,7 @@ describe('customer workspace pages in the all-in-one product', () => {
   let pool: Pool;
   let portal: PortalClient;
   let ws: string;
+  let invoicePath = '';
 
   const postedNanocredits = async (): Promise<bigint> => {
     const { rows } = await pool.query(
@@ -265,6 +266,24 @@ describe('customer workspace pages in the all-in-one product', () => {
     }, 'the paid order in the orders table');
     expect(orders).not.toContain('No orders yet.');
 
+    // A paid order gets a numbered invoice, downloadable as PDF from the billing page.
+    const withInvoice = await eventually(async () => {
+      const b = await portal.request(`/w/${ws}/billing`);
+      return /<td data-label="Number">TG-\d{4}-\d{6}<\/td>/.test(b.body) ? b.body : undefined;
+    }, 'the invoice on the billing page');
+    invoicePath = /href="(\/w\/[^"]+\/invoices\/[^"]+\/pdf)"/.exec(withInvoice)?.[1] ?? '';
+    expect(invoicePath).not.toBe('');
+    const pdf = await fetch(`${running.url}${invoicePath}`, {
+      headers: { cookie: `tg_session=${encodeURIComponent(portal.cookie('tg_session')!)}` },
+    });
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString('latin1'),
+    ).toBe('%PDF-');
+
     // The same rendered form again finds the same order: no second order.
     const twice = await portal.request(`/w/${ws}/billing/buy`, {
       method: 'POST',
@@ -322,6 +341,8 @@ describe('customer workspace pages in the all-in-one product', () => {
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expect(res.body).not.toContain('Demo');
     }
+    expect(invoicePath).not.toBe('');
+    expect((await other.request(invoicePath)).status).toBe(404);
     const home = await other.request('/');
     const ownWs = new URL(home.headers.get('location')!, running.url).pathname;
     expect(ownWs).toMatch(/^\/w\/[0-9a-f-]{36}$/);

@@ -18,9 +18,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { DomainError } from '@tollgate/event-store';
-import { statementFromReadModel, writeStatementCsv } from '@tollgate/invoicing';
+import {
+  listInvoices,
+  statementFromReadModel,
+  writeStatementCsv,
+  type InvoiceDownloads,
+  type InvoiceListItem,
+} from '@tollgate/invoicing';
 import { formatCredits, formatCreditsTrimmed, formatMoney } from '@tollgate/money';
 import { listOrders, type BillingProfile, type PaymentsService } from '@tollgate/payments';
+import { INVOICE_DOWNLOADS } from '../../../cli/src/invoicing/invoicing.module';
 import { GatewayAdmin, type ApiKeyListing } from '../../../gateway/src/catalog/gateway-admin';
 import { CurrentUser, CurrentWorkspace } from '../identity/decorators';
 import { WorkspaceMemberGuard, WorkspaceRoles } from '../identity/guards';
@@ -99,6 +106,24 @@ export class WorkspacePagesController {
       return this.moduleRef.get<PaymentsService>(PAYMENTS_SERVICE, { strict: false });
     } catch {
       throw new ServiceUnavailablePage('Billing');
+    }
+  }
+
+  private invoiceDownloads(): InvoiceDownloads {
+    try {
+      return this.moduleRef.get<InvoiceDownloads>(INVOICE_DOWNLOADS, { strict: false });
+    } catch {
+      throw new ServiceUnavailablePage('Invoice download');
+    }
+  }
+
+  /** Finalized invoices of the workspace; none when invoicing does not run in this process's database. */
+  private async invoicesIfAvailable(workspaceId: string): Promise<InvoiceListItem[]> {
+    try {
+      return await listInvoices(this.pool, { kind: 'workspace', workspaceId }, { limit: ORDERS_SHOWN });
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return [];
+      throw err;
     }
   }
 
@@ -439,10 +464,11 @@ export class WorkspacePagesController {
         : typeof query.ordered === 'string'
           ? 'Order created. It is credited once the payment is approved.'
           : undefined);
-    const [packages, profile, orders] = await Promise.all([
+    const [packages, profile, orders, invoices] = await Promise.all([
       payments.listPackages({ activeOnly: true }),
       payments.getBillingProfile(workspaceId),
       listOrders(this.pool, { workspaceId, limit: ORDERS_SHOWN }),
+      this.invoicesIfAvailable(workspaceId),
     ]);
     let refundPolicy = '';
     const packageViews = await Promise.all(
@@ -495,7 +521,38 @@ export class WorkspacePagesController {
         gross: money(o.grossMinor, o.currency),
         status: o.status,
       })),
+      invoices: invoices.map((i) => ({
+        invoiceId: i.invoiceId,
+        number: i.number ?? '',
+        issueDate: i.issueDate ?? '',
+        gross: money(i.grossMinor.toString(), i.currency),
+        status:
+          i.creditedMinor > 0n
+            ? `${i.status}, credited ${money(i.creditedMinor.toString(), i.currency)}`
+            : i.status,
+      })),
     });
+  }
+
+  /** A finalized invoice of this workspace as PDF; anything else (another tenant's, a draft) is 404. */
+  @Get('invoices/:invoiceId/pdf')
+  async invoicePdf(
+    @CurrentWorkspace() access: WorkspaceAccess,
+    @Param('invoiceId') invoiceId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const pdf = await this.invoiceDownloads().invoicePdf(
+      { kind: 'workspace', workspaceId: access.workspace.id },
+      invoiceId,
+    );
+    if (!pdf) throw new HttpException({ statusCode: 404, message: 'Not found.' }, 404);
+    reply
+      .code(200)
+      .header('content-type', pdf.contentType)
+      .header('content-disposition', `attachment; filename="${pdf.filename}"`)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(pdf.body);
   }
 
   // ── statement ────────────────────────────────────────────────────────────

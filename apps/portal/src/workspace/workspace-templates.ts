@@ -189,6 +189,21 @@ export const BILLING_TEMPLATE = `
     </table>
   </div>
 </section>
+<section aria-labelledby="invoices-h">
+  <h2 id="invoices-h">Invoices</h2>
+  <div class="table-wrap">
+    <table class="stack" id="invoices">
+      <thead><tr><th scope="col">Number</th><th scope="col">Issued</th><th scope="col">Total</th><th scope="col">Status</th><th scope="col">PDF</th></tr></thead>
+      <tbody>
+        {{#each invoices}}
+        <tr><td data-label="Number">{{number}}</td><td data-label="Issued">{{issueDate}}</td><td data-label="Total" class="num">{{gross}}</td><td data-label="Status">{{status}}</td><td data-label="PDF"><a href="/w/{{../ws.id}}/invoices/{{invoiceId}}/pdf" download aria-label="Download invoice {{number}} as PDF">Download</a></td></tr>
+        {{else}}
+        <tr><td colspan="5">No invoices yet. An invoice is issued for every paid order.</td></tr>
+        {{/each}}
+      </tbody>
+    </table>
+  </div>
+</section>
 <section class="card" aria-labelledby="profile-h">
   <h2 id="profile-h">Billing profile</h2>
   {{#if canBuy}}
