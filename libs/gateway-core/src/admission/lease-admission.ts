@@ -47,7 +47,7 @@ export const DEFAULT_LEASE_ADMISSION: Omit<LeaseAdmissionOptions, 'holder' | 'no
   minLeaseNanocredits: 100_000_000n, // 0.1 credits
   maxLeaseNanocredits: 100_000_000_000n, // 100 credits
   maxBatch: 100,
-  flushDelayMs: 20,
+  flushDelayMs: 100,
   maxReserveTries: 3,
   maxUsagePerLease: 5_000,
 };
