@@ -61,14 +61,17 @@ export function buildSpendChart(rows: readonly DailySpend[], days: readonly stri
   days.forEach((d, i) => {
     const models = byDay.get(d);
     if (!models || max === 0n) return;
-    let y = HEIGHT;
+    // Heights from cumulative sums, so each stack's top sits exactly at its day's total.
+    const scale = (v: bigint) => (Number((v * 10_000n) / max) / 10_000) * HEIGHT;
+    let below = 0n;
     for (const [model] of ranked) {
       const v = models.get(model);
       if (!v || v <= 0n) continue;
-      const h = (Number((v * 10_000n) / max) / 10_000) * HEIGHT;
-      y -= h;
+      const bottom = HEIGHT - scale(below);
+      below += v;
+      const top = HEIGHT - scale(below);
       parts.push(
-        `<rect x="${(i * slot + (slot - barWidth) / 2).toFixed(2)}" y="${y.toFixed(2)}" width="${barWidth.toFixed(2)}" height="${h.toFixed(2)}" fill="${colours.get(model)}"><title>${escapeXml(`${d} ${model}: ${formatCreditsTrimmed(v)} credits`)}</title></rect>`,
+        `<rect x="${(i * slot + (slot - barWidth) / 2).toFixed(2)}" y="${top.toFixed(2)}" width="${barWidth.toFixed(2)}" height="${(bottom - top).toFixed(2)}" fill="${colours.get(model)}"><title>${escapeXml(`${d} ${model}: ${formatCreditsTrimmed(v)} credits`)}</title></rect>`,
       );
     }
   });
