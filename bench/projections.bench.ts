@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       }),
     );
     const seedS = (Date.now() - seedStart) / 1000;
-    log(`seeded ${seeded} events (${others + 1} accounts) in ${seedS.toFixed(1)} s`);
+    log(`seeded ${appended} events (${others + 1} accounts) in ${seedS.toFixed(1)} s`);
     const { rows: counts } = await pool.query<{ total: string; usage: string }>(
       `SELECT count(*) AS total, count(*) FILTER (WHERE type = 'UsageRecorded') AS usage FROM events`,
     );
