@@ -120,6 +120,22 @@ describe('customer workspace pages in Chromium', () => {
       expect(await page.$eval('nav.subnav a[aria-current="page"]', (a) => a.textContent)).toBeTruthy();
       await page.screenshot({ path: join(SCREENSHOTS, `workspace-${section}-desktop.png`), fullPage: true });
     }
+    // The billing profile through the form, like a person would; then the quotes show net, tax, total.
+    await page.goto(`${running.url}/w/${ws}/billing`);
+    await page.type('#bp-name', 'Demo Customer Ltd');
+    await page.type('#bp-address1', '1 Demo Street');
+    await page.type('#bp-postal', '10115');
+    await page.type('#bp-city', 'Berlin');
+    await page.type('#bp-country', 'DE');
+    await page.type('#bp-email', 'billing@demo.test');
+    await Promise.all([page.waitForNavigation(), page.click('#profile-h ~ form button[type=submit]')]);
+    expect(await page.$eval('[role=status]', (e) => e.textContent)).toContain('Billing profile saved.');
+    expect(await page.$$eval('dl.quote', (q) => q.length)).toBeGreaterThan(0);
+    await page.screenshot({
+      path: join(SCREENSHOTS, 'workspace-billing-quoted-desktop.png'),
+      fullPage: true,
+    });
+
     await page.goto(`${running.url}/w/${ws}/dashboard`);
     expect(await page.$$eval('svg.chart rect', (r) => r.length)).toBeGreaterThan(0);
     // Keyboard: the first Tab lands on the skip link.

@@ -76,8 +76,12 @@ export function buildSpendChart(rows: readonly DailySpend[], days: readonly stri
     }
   });
   const axis = `<line x1="0" y1="${HEIGHT}" x2="${WIDTH}" y2="${HEIGHT}" stroke="#9ca3af" stroke-width="1"/>`;
-  const label = (i: number) =>
-    `<text x="${(i * slot + slot / 2).toFixed(2)}" y="${HEIGHT + 16}" font-size="11" text-anchor="middle" fill="#57606a">${escapeXml(days[i].slice(5))}</text>`;
+  // First and last labels anchor inward so they are not clipped at the edges.
+  const label = (i: number) => {
+    const anchor = i === 0 ? 'start' : i === days.length - 1 ? 'end' : 'middle';
+    const x = i === 0 ? 0 : i === days.length - 1 ? WIDTH : i * slot + slot / 2;
+    return `<text x="${x.toFixed(2)}" y="${HEIGHT + 16}" font-size="11" text-anchor="${days.length === 1 ? 'middle' : anchor}" fill="#57606a">${escapeXml(days[i].slice(5))}</text>`;
+  };
   const labels =
     days.length > 0 ? [label(0), label(Math.floor((days.length - 1) / 2)), label(days.length - 1)] : [];
   const svg = `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT + 22}" role="img" aria-labelledby="spend-chart-title" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title id="spend-chart-title">${escapeXml(`Spend per day by model, ${days[0] ?? ''} to ${days[days.length - 1] ?? ''}: ${formatCreditsTrimmed(total)} credits in total`)}</title>${parts.join('')}${axis}${labels.join('')}</svg>`;
