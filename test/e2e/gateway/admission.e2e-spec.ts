@@ -3,6 +3,9 @@ import { startGateway, type GatewayHarness } from './harness';
 
 const PRICE_NANOCREDITS = 80_000n; // 12 prompt × 2 + 7 completion × 8 per 1M
 
+// Generous: CI shares two cores with Postgres and the fakes.
+jest.setTimeout(30_000);
+
 describe('credit admission by leases under concurrency', () => {
   let h: GatewayHarness;
 

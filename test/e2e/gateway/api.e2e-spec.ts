@@ -15,6 +15,9 @@ async function failure(promise: Promise<unknown>): Promise<ApiError> {
   throw new Error('expected the request to fail');
 }
 
+// Generous: CI shares two cores with Postgres and the fakes.
+jest.setTimeout(30_000);
+
 describe('gateway /v1 API surface: errors, keys, limits, models, completions, embeddings', () => {
   let h: GatewayHarness;
   let client: OpenAI;

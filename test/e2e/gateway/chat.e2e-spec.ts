@@ -10,6 +10,9 @@ import { NANOS, openAiSchemas, startGateway, type GatewayHarness } from './harne
 const DEFAULT_PRICE_NANOCREDITS = 80_000n;
 const DEFAULT_COST_NANOCREDITS = 40_000n;
 
+// Generous: CI shares two cores with Postgres and the fakes.
+jest.setTimeout(30_000);
+
 describe('gateway /v1/chat/completions with the official openai client', () => {
   let h: GatewayHarness;
   let client: OpenAI;

@@ -6,6 +6,9 @@ import { startGateway, type GatewayHarness } from './harness';
 const DEFAULT_PRICE = '80000';
 const PRICE = { kind: 'per_million', inputPerMillion: '2', outputPerMillion: '8' } as const;
 
+// Generous: CI shares two cores with Postgres and the fakes.
+jest.setTimeout(30_000);
+
 describe('gateway routing, fallback and failures on cue', () => {
   let h: GatewayHarness;
   let client: OpenAI;

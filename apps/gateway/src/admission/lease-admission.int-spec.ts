@@ -30,6 +30,9 @@ function usage(accountId: string, priceNanocredits: bigint): UsageRecord {
   };
 }
 
+// Generous: CI shares two cores with Postgres and the fakes.
+jest.setTimeout(30_000);
+
 describe('lease admission over the ledger (real Postgres event store)', () => {
   let db: TestDatabase;
   let pool: Pool;
