@@ -5,9 +5,7 @@ import type { Pool } from 'pg';
 import { DomainError, type EventStore } from '@tollgate/event-store';
 import { DEFAULT_LEASE_ADMISSION, LeaseAdmission } from '@tollgate/gateway-core';
 import { EVENT_STORE, LedgerModule } from '@tollgate/ledger-nest';
-import { invoicesProjection } from '@tollgate/invoicing';
-import { paymentOrdersProjection, type PaymentsConfig } from '@tollgate/payments';
-import { LEDGER_PROJECTIONS } from '@tollgate/projections';
+import type { PaymentsConfig } from '@tollgate/payments';
 import type { TollgateConfig } from '@tollgate/platform';
 import { EventStoreLeaseLedger, runAccountCommand } from '../../gateway/src/admission/ledger-lease-ledger';
 import { GatewayModule } from '../../gateway/src/gateway.module';
@@ -18,14 +16,12 @@ import { ProjectorModule } from '../../projector/src/projector.module';
 import { DemoUpstreamController } from './demo/demo-upstream.controller';
 import { HealthController } from './health/health.controller';
 import { InvoicingModule } from './invoicing/invoicing.module';
+import { ALL_PROJECTIONS } from './projections';
 import { DEFAULT_LEASE_SWEEP, LEASE_SWEEPER_OPTIONS, LeaseSweeper } from './leases/lease-sweeper';
 import { READINESS_CHECKS, withTimeout } from './health/readiness';
 
 export const PG_POOL = Symbol('PG_POOL');
 export const TOLLGATE_CONFIG = Symbol('TOLLGATE_CONFIG');
-
-/** Every read model the product serves; the projector runs them and `tollgate projections` manages them. */
-export const ALL_PROJECTIONS = [...LEDGER_PROJECTIONS, paymentOrdersProjection, invoicesProjection];
 
 export interface AppModuleOptions {
   config: TollgateConfig;

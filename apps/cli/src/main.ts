@@ -8,7 +8,7 @@ import {
   replayCommand,
   verifyCommand,
 } from '@tollgate/projections';
-import { ALL_PROJECTIONS } from './app.module';
+import { ALL_PROJECTIONS } from './projections';
 import { migrateAll } from './commands/migrate';
 import { startCommand } from './commands/start';
 import { withRuntime } from './runtime';

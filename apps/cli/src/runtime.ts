@@ -23,6 +23,8 @@ export async function withRuntime<T>(
   const config = loadConfig();
   const db = await openRuntimeDatabase(config, say);
   const pool = new Pool({ connectionString: db.url, max: 4 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (err) => say(`database connection lost: ${err.message}`));
   const store = openEventStore(config, pool);
   try {
     await migrateAll(pool, () => undefined);
