@@ -38,8 +38,8 @@ describe('gateway routing, fallback and failures on cue', () => {
     h.upstream.behave('up-cb-only', { kind: 'status', status: 502 });
     h.upstream.behave('up-slow', {
       kind: 'ok',
-      content: 'one two three four five six seven eight nine ten',
-      chunkDelayMs: 60,
+      content: Array.from({ length: 30 }, (_, i) => `word${i}`).join(' '),
+      chunkDelayMs: 50,
       usage: null,
     });
     h.upstreamB.behave('up-500', { kind: 'status', status: 500 });
@@ -236,7 +236,7 @@ describe('gateway routing, fallback and failures on cue', () => {
     expect(usage.status).toBe('client_cancelled');
     expect(usage.estimated).toBe(true);
     expect(usage.completionTokens).toBeGreaterThan(0);
-    expect(usage.completionTokens).toBeLessThan(10);
+    expect(usage.completionTokens).toBeLessThan(40); // the whole answer would be ~60 tokens
     expect(usage.priceNanocredits).toBe(
       (BigInt(usage.promptTokens) * 2000n + BigInt(usage.completionTokens) * 8000n).toString(),
     );
