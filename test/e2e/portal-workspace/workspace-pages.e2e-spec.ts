@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import OpenAI from 'openai';
 import { Pool } from 'pg';
-import { createWorkspaceWithOwner } from '@tollgate/identity';
+import { addWorkspaceMember, createWorkspaceWithOwner } from '@tollgate/identity';
 import { formatCredits } from '@tollgate/money';
 import { loadConfig } from '@tollgate/platform';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
@@ -132,6 +132,18 @@ describe('customer workspace pages in the all-in-one product', () => {
     });
     expect(completion.choices[0].message.content).toBeTruthy();
 
+    await client.chat.completions.create({
+      model: running.demo!.alias,
+      messages: [{ role: 'user', content: 'and once more' }],
+    });
+
+    const both = await eventually(async () => {
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM request_log WHERE api_key_id = $1', [
+        keyId,
+      ]);
+      return rows[0].n === 2 ? true : undefined;
+    }, 'both requests in the log');
+    expect(both).toBe(true);
     const log = await eventually(async () => {
       const page = await portal.request(`/w/${ws}/requests?key=${keyId}`);
       expect(page.status).toBe(200);
@@ -142,14 +154,28 @@ describe('customer workspace pages in the all-in-one product', () => {
     expect(row).toContain('e2e key');
     const { rows: logged } = await pool.query(
       `SELECT price_nanocredits::text AS price, balance_impact_nanocredits::text AS impact, prompt_tokens::text AS p
-         FROM request_log WHERE account_id = $1 AND api_key_id = $2`,
+         FROM request_log WHERE account_id = $1 AND api_key_id = $2
+        ORDER BY occurred_at DESC, event_id DESC LIMIT 1`,
       [ws, keyId],
     );
     expect(logged).toHaveLength(1);
+    expect(row).toContain(`data-label="Tokens" class="num">${logged[0].p} / `);
     expect(row).toContain(`data-label="Cost" class="num">${formatCredits(BigInt(logged[0].price))}<`);
     expect(row).toContain(
       `data-label="Balance impact" class="num">${formatCredits(BigInt(logged[0].impact))}<`,
     );
+
+    // Paging: one per page, the first page links to an older one and that one back.
+    const first = await portal.request(`/w/${ws}/requests?key=${keyId}&perPage=1`);
+    const next = /<a href="([^"]+)" rel="next">/
+      .exec(first.body)?.[1]
+      ?.replace(/&amp;/g, '&')
+      .replace(/&#x3D;/g, '=');
+    expect(next).toBe(`/w/${ws}/requests?key=${keyId}&perPage=1&page=2`);
+    const second = await portal.request(next!);
+    expect(second.body).toContain('rel="prev"');
+    expect(second.body).not.toContain('rel="next"');
+    expect((second.body.match(/<tr><td data-label="Time">/g) ?? []).length).toBe(1);
 
     // Filters narrow the log; another key's filter shows nothing.
     const none = await portal.request(`/w/${ws}/requests?key=key_00000000-0000-0000-0000-000000000000`);
@@ -325,6 +351,50 @@ describe('customer workspace pages in the all-in-one product', () => {
 
     const bad = await portal.request(`/w/${ws}/statement.csv?from=2026-13-01`);
     expect(bad.status).toBe(400);
+  });
+
+  it('given a billing member and a plain member, when they use the forms outside their role, then 403 and nothing changes', async () => {
+    await addWorkspaceMember(pool, {
+      workspaceId: ws,
+      email: 'bill@demo.test',
+      password: 'billing password 1',
+      displayName: 'Bill Ing',
+      role: 'billing',
+    });
+    await addWorkspaceMember(pool, {
+      workspaceId: ws,
+      email: 'mem@demo.test',
+      password: 'member password 1',
+      displayName: 'Mem Ber',
+      role: 'member',
+    });
+    const billing = new PortalClient(running.url);
+    expect((await billing.signIn('bill@demo.test', 'billing password 1')).status).toBe(303);
+    const keysPage = await billing.request(`/w/${ws}/keys`);
+    expect(keysPage.status).toBe(200);
+    expect(keysPage.body).not.toContain('Create a key');
+    const keyWrite = await billing.request(`/w/${ws}/keys`, {
+      method: 'POST',
+      form: { _csrf: csrfOf(keysPage.body), name: 'not mine to make' },
+    });
+    expect(keyWrite.status).toBe(403);
+
+    const member = new PortalClient(running.url);
+    expect((await member.signIn('mem@demo.test', 'member password 1')).status).toBe(303);
+    const billingPage = await member.request(`/w/${ws}/billing`);
+    expect(billingPage.status).toBe(200);
+    expect(billingPage.body).not.toContain('/billing/buy"');
+    const ordersBefore = (await pool.query('SELECT count(*)::int AS n FROM payment_orders')).rows[0].n;
+    const buy = await member.request(`/w/${ws}/billing/buy`, {
+      method: 'POST',
+      form: {
+        _csrf: csrfOf(billingPage.body),
+        packageId: 'individual',
+        idempotencyKey: '00000000-0000-4000-8000-000000000abc',
+      },
+    });
+    expect(buy.status).toBe(403);
+    expect((await pool.query('SELECT count(*)::int AS n FROM payment_orders')).rows[0].n).toBe(ordersBefore);
   });
 
   it('given a user of another workspace, when it asks for any of these pages or the CSV, then 404 and nothing changes', async () => {

@@ -54,7 +54,7 @@ td.num{font-variant-numeric:tabular-nums}
 svg.chart{width:100%;height:14rem;display:block}
 .legend{list-style:none;padding:0;margin:.5rem 0 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.875rem}
 .quote{display:grid;grid-template-columns:auto 1fr;gap:.1rem 1rem;margin:.5rem 0}
-.quote dt{color:#57606a}.quote dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}
+.quote dt{color:#57606a}.quote dd{margin:0;text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .package h3{margin:0 0 .25rem;font-size:1.0625rem}
 .pager{display:flex;gap:1rem;margin:.5rem 0 1rem}
 .pager a{display:inline-block;padding:.5rem 0;min-height:2.75rem}
