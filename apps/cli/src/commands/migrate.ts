@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { migrateEventStore, type MigrationProgress } from '@tollgate/event-store';
 import { migrateIdentity } from '@tollgate/identity';
 import { ensureProjection, migrateProjectionRuntime } from '@tollgate/projections';
+import { migrateGatewayCatalog } from '../../../gateway/src/gateway.module';
 import { ALL_PROJECTIONS } from '../projections';
 
 /** Brings every schema the product needs up to date; safe to run again and from several processes. */
@@ -13,6 +14,7 @@ export async function migrateAll(pool: Pool, say: (line: string) => void): Promi
   await migrateProjectionRuntime(pool);
   // Read-model tables and views exist before the projector first runs, so readers never miss them.
   for (const projection of ALL_PROJECTIONS) await ensureProjection(pool, projection);
+  await migrateGatewayCatalog(pool);
   const identity = await migrateIdentity(pool);
   for (const v of identity.applied) say(`migration applied: identity #${v}`);
   say('migrations: up to date');
