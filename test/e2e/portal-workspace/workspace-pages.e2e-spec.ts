@@ -180,6 +180,16 @@ describe('customer workspace pages in the all-in-one product', () => {
     // Filters narrow the log; another key's filter shows nothing.
     const none = await portal.request(`/w/${ws}/requests?key=key_00000000-0000-0000-0000-000000000000`);
     expect(none.body).toContain('No requests match.');
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const todays = await portal.request(
+      `/w/${ws}/requests?key=${keyId}&from=${today}&to=${today}&status=succeeded`,
+    );
+    expect((todays.body.match(/<tr><td data-label="Time">/g) ?? []).length).toBe(2);
+    const future = await portal.request(`/w/${ws}/requests?key=${keyId}&from=${tomorrow}`);
+    expect(future.body).toContain('No requests match.');
+    const otherModel = await portal.request(`/w/${ws}/requests?model=no-such-model`);
+    expect(otherModel.body).toContain('No requests match.');
 
     const postedAfter = await eventually(async () => {
       const page = await portal.request(`/w/${ws}/dashboard`);

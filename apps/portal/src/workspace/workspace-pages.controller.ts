@@ -328,7 +328,7 @@ export class WorkspacePagesController {
       notice,
       ...extra,
       canManage: access.role === 'owner' || access.role === 'member',
-      exampleModel: 'demo-chat',
+      exampleModel: keys.find((k) => k.allowedModels?.length)?.allowedModels?.[0] ?? '',
       keys: keys.map((k) => ({
         id: k.id,
         name: k.name,

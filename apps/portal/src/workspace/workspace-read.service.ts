@@ -116,8 +116,9 @@ export class WorkspaceReadService {
     if (filter.key) add('api_key_id = ?', filter.key);
     if (filter.model) add('(model = ? OR alias = ?)', filter.model);
     if (filter.status) add('status = ?', filter.status);
-    if (filter.from) add('occurred_at >= ?::date', filter.from);
-    if (filter.to) add("occurred_at < (?::date + interval '1 day')", filter.to);
+    // Whole UTC days, whatever the session's TimeZone.
+    if (filter.from) add("occurred_at >= (?::date::timestamp AT TIME ZONE 'UTC')", filter.from);
+    if (filter.to) add("occurred_at < ((?::date + 1)::timestamp AT TIME ZONE 'UTC')", filter.to);
     params.push(filter.perPage + 1, (filter.page - 1) * filter.perPage);
     const { rows } = await this.pool.query<Record<string, unknown>>(
       `SELECT request_id, api_key_id, alias, provider, model, prompt_tokens::text, completion_tokens::text,

@@ -126,7 +126,7 @@ export const KEYS_TEMPLATE = `
     <input id="key-name" name="name" type="text" required maxlength="200" value="{{form.name}}">
     <label for="key-models">Allowed models (comma-separated; empty = all)</label>
     <input id="key-models" name="allowedModels" type="text" maxlength="2000" value="{{form.allowedModels}}" aria-describedby="key-models-hint">
-    <p class="muted" id="key-models-hint">Model aliases, e.g. {{exampleModel}}.</p>
+    <p class="muted" id="key-models-hint">Model names exactly as clients send them in <code>model</code>{{#if exampleModel}}, e.g. {{exampleModel}}{{/if}}.</p>
     <label for="key-limit">Spend limit in credits (empty = none)</label>
     <input id="key-limit" name="spendLimitCredits" type="text" inputmode="decimal" maxlength="40" value="{{form.spendLimitCredits}}">
     <label for="key-rpm">Requests per minute (empty = no limit)</label>
