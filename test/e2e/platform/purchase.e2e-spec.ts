@@ -140,4 +140,36 @@ describe('buying credits in the all-in-one product (sandbox checkout)', () => {
     expect(invoice.invoice_number).toMatch(/^TG-\d{4}-000001$/);
     expect(invoice.gross).toBe(order.quote.tax.grossMinor);
   });
+
+  it.each([
+    ['invalid JSON labelled as JSON', 'application/json', '{"id": "evt_broken", '],
+    ['a body with an unexpected content type', 'text/csv', 'id,type\nevt_1,checkout.session.completed'],
+  ])(
+    'given %s, when it reaches /webhooks/sandbox, then it gets 400, changes no balance and is kept for audit',
+    async (_label, contentType, body) => {
+      const accountId = running.demo!.workspaceId;
+      const balance = async () =>
+        (
+          await pool.query('SELECT posted_nanocredits::text AS p FROM balances WHERE account_id = $1', [
+            accountId,
+          ])
+        ).rows[0].p as string;
+      const before = await balance();
+      const { rows: receiptsBefore } = await pool.query('SELECT count(*)::int AS n FROM webhook_receipts');
+      const res = await fetch(`${running.url}/webhooks/sandbox`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'tollgate-signature': 't=1,v1=00' },
+        body,
+      });
+      expect(res.status).toBe(400);
+      const { rows: receiptsAfter } = await pool.query('SELECT count(*)::int AS n FROM webhook_receipts');
+      expect(receiptsAfter[0].n).toBe(receiptsBefore[0].n + 1);
+      const { rows: newest } = await pool.query(
+        'SELECT verified, verification_error FROM webhook_receipts ORDER BY first_received_at DESC LIMIT 1',
+      );
+      expect(newest[0].verified).toBe(false);
+      expect(newest[0].verification_error).toBeTruthy();
+      expect(await balance()).toBe(before);
+    },
+  );
 });

@@ -6,6 +6,7 @@ import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/
 import { paymentsConfigFromEnv } from '@tollgate/payments';
 import { CommandBus } from '@nestjs/cqrs';
 import { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
+import { acceptRawWebhookBodies } from '../../../portal/src/webhooks/raw-body';
 import { AppModule } from '../app.module';
 import { seedDemo, type DemoLogins } from '../demo/demo-seed';
 import { openEventStore } from '../runtime';
@@ -40,6 +41,7 @@ export async function bootstrap(
       new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
       { logger: ['error', 'warn'], rawBody: true },
     );
+    acceptRawWebhookBodies(app.getHttpAdapter().getInstance());
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address();
