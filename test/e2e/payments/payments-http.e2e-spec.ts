@@ -105,7 +105,7 @@ describe('payments over HTTP with the zero-setup sandbox provider', () => {
     const paid = await fetch(`${app.url}${pagePath}/pay`, { method: 'POST', redirect: 'manual' });
     expect(paid.status).toBe(303);
     expect(paid.headers.get('location')).toBe(
-      `http://127.0.0.1:8080/w/${app.acme.id}?checkout=success&order=${order.orderId}`,
+      `http://127.0.0.1:8080/w/${app.acme.id}/billing?checkout=success&order=${order.orderId}`,
     );
     await eventually(
       async () => (await app.availableNanocredits(app.acme.id)) === parseCredits('52.5'),

@@ -74,7 +74,7 @@ export function checkoutReturnUrl(
   outcome: 'success' | 'cancelled',
 ): string {
   const base = publicBaseUrl.replace(/\/+$/, '');
-  return `${base}/w/${encodeURIComponent(workspaceId)}?checkout=${outcome}&order=${encodeURIComponent(orderId)}`;
+  return `${base}/w/${encodeURIComponent(workspaceId)}/billing?checkout=${outcome}&order=${encodeURIComponent(orderId)}`;
 }
 
 /** Derives the order id from the client's Idempotency-Key, so a retried POST finds the same order. */
