@@ -110,7 +110,13 @@ const FAST_ANY_SQL = fastInsert(`${INSERT_COLUMNS}
   WHERE t.event_id IS DISTINCT FROM ($2::jsonb ->> -1)::uuid`);
 const PRIMARY_KEY_VIOLATION = '23505';
 /** Slow-path attempts when fast-path appends of other writers keep taking the revision. */
-const MAX_SLOW_ATTEMPTS = 10;
+/**
+ * Fast-path appends take no lock, so on a hot stream the locked slow path can lose the race for the
+ * next revision several times in a row; it retries with a short jittered backoff, then gives up with
+ * a ConcurrencyError rather than a raw database error.
+ */
+const MAX_SLOW_ATTEMPTS = 100;
+const SLOW_BACKOFF_CAP_MS = 20;
 const READ_ALL_SQL = `SELECT ${COLUMNS} FROM events
   WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
     AND (transaction_id, seq) > ($1::text::xid8, $2::bigint)
@@ -246,7 +252,13 @@ export class PostgresEventStore implements EventStore {
         const res = await this.pool.query<AppendRow>({ name: 'es_append', text: APPEND_SQL, values });
         row = res.rows[0];
       } catch (err) {
-        if (!isPrimaryKeyViolation(err) || attempt >= MAX_SLOW_ATTEMPTS) throw err;
+        if (!isPrimaryKeyViolation(err)) throw err;
+        if (attempt >= MAX_SLOW_ATTEMPTS) {
+          const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+          throw new ConcurrencyError(streamId, expected, last ? last.revision : 'no_stream');
+        }
+        const backoffMs = Math.random() * Math.min(SLOW_BACKOFF_CAP_MS, attempt);
+        await new Promise((ok) => setTimeout(ok, backoffMs));
         continue;
       }
       switch (row.status) {

@@ -30,6 +30,26 @@ describe('postgres event store specifics', () => {
     await db?.drop();
   });
 
+  it('given 16 writers appending with `any` to one hot stream, when they race, then every append lands once with contiguous revisions', async () => {
+    const stream = `hot-${randomUUID()}`;
+    const writers = 16;
+    const perWriter = 15;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let i = 0; i < perWriter; i++)
+          await store.append(stream, [{ id: randomUUID(), type: 'Hot', data: { w, i } }], {
+            expectedRevision: 'any',
+          });
+      }),
+    );
+    const events = await store.readStream(stream);
+    expect(events).toHaveLength(writers * perWriter);
+    expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => BigInt(i)));
+    expect(
+      new Set(events.map((e) => `${(e.data as { w: number }).w}/${(e.data as { i: number }).i}`)).size,
+    ).toBe(writers * perWriter);
+  });
+
   it('given a migrated database, when migrations run again from several starters at once, then each is a no-op and every version is recorded once', async () => {
     const pools = [
       new Pool({ connectionString: db.url, max: 1 }),
