@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { OrderView } from '@tollgate/payments';
+import { PostgresEventStore } from '@tollgate/event-store';
 import { loadConfig } from '@tollgate/platform';
+import { verifyCommand } from '@tollgate/projections';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
+import { ALL_PROJECTIONS } from '../../../apps/cli/src/projections';
 import { PortalClient } from '../portal/portal-test-app';
 
 jest.setTimeout(60_000);
@@ -59,7 +62,7 @@ describe('buying credits in the all-in-one product (sandbox checkout)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('given the demo customer, when it pays a package on the sandbox page, then credits arrive once, the statement shows them and a numbered invoice is finalized', async () => {
+  it('given the demo customer, when it pays a package on the sandbox page, then credits arrive once, statement and order agree, a numbered invoice is finalized and verify passes', async () => {
     const demo = running.demo!;
     const portal = new PortalClient(running.url);
     expect((await portal.signIn(demo.customerEmail, demo.customerPassword)).status).toBe(303);
@@ -139,6 +142,22 @@ describe('buying credits in the all-in-one product (sandbox checkout)', () => {
     }, 'the finalized invoice');
     expect(invoice.invoice_number).toMatch(/^TG-\d{4}-000001$/);
     expect(invoice.gross).toBe(order.quote.tax.grossMinor);
+
+    // The order shows the same figures, and the auditor's verify finds every read model consistent.
+    const view = await call('GET', `/payments/orders/${order.orderId}`);
+    expect(view.body.order).toMatchObject({
+      status: 'confirmed',
+      creditsNanocredits: order.creditsNanocredits,
+    });
+    const store = new PostgresEventStore({ pool });
+    try {
+      let output = '';
+      const sink = { write: (chunk: string) => (output += chunk), isTTY: false };
+      expect(await verifyCommand({ pool, store, projections: ALL_PROJECTIONS }, {}, sink)).toBe(0);
+      expect(output).toContain('read models match the event store');
+    } finally {
+      await store.close();
+    }
   });
 
   it.each([
