@@ -20,8 +20,9 @@ import { ALL_PROJECTIONS } from './projections';
 import { DEFAULT_LEASE_SWEEP, LEASE_SWEEPER_OPTIONS, LeaseSweeper } from './leases/lease-sweeper';
 import { READINESS_CHECKS, withTimeout } from './health/readiness';
 
-export const PG_POOL = Symbol('PG_POOL');
-export const TOLLGATE_CONFIG = Symbol('TOLLGATE_CONFIG');
+import { PG_POOL, TOLLGATE_CONFIG } from './tokens';
+
+export { PG_POOL, TOLLGATE_CONFIG };
 
 export interface AppModuleOptions {
   config: TollgateConfig;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { OrderView } from '@tollgate/payments';
 import { PostgresEventStore } from '@tollgate/event-store';
+import { createWorkspaceWithOwner } from '@tollgate/identity';
 import { loadConfig } from '@tollgate/platform';
 import { verifyCommand } from '@tollgate/projections';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
@@ -191,4 +192,105 @@ describe('buying credits in the all-in-one product (sandbox checkout)', () => {
       expect(await balance()).toBe(before);
     },
   );
+
+  describe('invoice documents over the JSON API', () => {
+    const admin = () => ({ authorization: `Bearer ${running.config.adminToken}` });
+
+    it('given a finalized invoice, when the owner lists and downloads, then it is there with exact amounts and a PDF', async () => {
+      const demo = running.demo!;
+      const portal = new PortalClient(running.url);
+      await portal.signIn(demo.customerEmail, demo.customerPassword);
+      const cookie = `tg_session=${encodeURIComponent(portal.cookie('tg_session')!)}`;
+      const list = await fetch(`${running.url}/api/workspaces/${demo.workspaceId}/invoices`, {
+        headers: { cookie },
+      });
+      expect(list.status).toBe(200);
+      const body = (await list.json()) as {
+        invoices: { invoiceId: string; number: string; grossMinor: string }[];
+      };
+      expect(body.invoices).toHaveLength(1);
+      expect(body.invoices[0].number).toMatch(/^TG-\d{4}-000001$/);
+      expect(body.invoices[0].grossMinor).toMatch(/^\d+$/);
+      const pdf = await fetch(
+        `${running.url}/api/workspaces/${demo.workspaceId}/invoices/${body.invoices[0].invoiceId}/pdf`,
+        { headers: { cookie } },
+      );
+      expect(pdf.status).toBe(200);
+      expect(pdf.headers.get('content-type')).toBe('application/pdf');
+      expect(
+        Buffer.from(await pdf.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
+    });
+
+    it('given another workspace, when its owner asks for the demo invoices by id, then 404 and nothing leaks', async () => {
+      const other = await createWorkspaceWithOwner(pool, {
+        workspaceName: 'Other Co',
+        ownerEmail: 'owner@other.test',
+        ownerPassword: 'correct horse battery',
+      });
+      const portal = new PortalClient(running.url);
+      await portal.signIn('owner@other.test', 'correct horse battery');
+      const cookie = `tg_session=${encodeURIComponent(portal.cookie('tg_session')!)}`;
+      const { rows } = await pool.query('SELECT invoice_id FROM invoices LIMIT 1');
+      const demoInvoice = rows[0].invoice_id as string;
+      const theirs = await fetch(`${running.url}/api/workspaces/${running.demo!.workspaceId}/invoices`, {
+        headers: { cookie },
+      });
+      expect(theirs.status).toBe(404);
+      const byId = await fetch(
+        `${running.url}/api/workspaces/${other.workspace.id}/invoices/${demoInvoice}/pdf`,
+        {
+          headers: { cookie },
+        },
+      );
+      expect(byId.status).toBe(404);
+      expect(await byId.text()).not.toContain('TG-');
+      const own = await fetch(`${running.url}/api/workspaces/${other.workspace.id}/invoices`, {
+        headers: { cookie },
+      });
+      expect(((await own.json()) as { invoices: unknown[] }).invoices).toEqual([]);
+    });
+
+    it('given an admin, when the order is partly refunded, then a numbered credit note appears and both PDFs download', async () => {
+      const { rows } = await pool.query(
+        "SELECT order_id, invoice_id, invoice_number FROM invoices WHERE status = 'finalized'",
+      );
+      const { order_id: orderId, invoice_id: invoiceId, invoice_number: number } = rows[0];
+      const refund = await fetch(`${running.url}/admin/api/payments/orders/${orderId}/refunds`, {
+        method: 'POST',
+        headers: { ...admin(), 'content-type': 'application/json' },
+        body: JSON.stringify({ refundId: 'refund-demo-0001', credits: '1', reason: 'goodwill' }),
+      });
+      expect(refund.status).toBeLessThan(300);
+      const notes = await eventually(async () => {
+        const res = await fetch(`${running.url}/admin/api/invoices`, { headers: admin() });
+        const body = (await res.json()) as { creditNotes: { creditNoteId: string; number: string }[] };
+        return body.creditNotes.length > 0 ? body.creditNotes : undefined;
+      }, 'the credit note');
+      expect(notes[0].number).toBe(`${number}-CN001`);
+      const invoicePdf = await fetch(`${running.url}/admin/api/invoices/${invoiceId}/pdf`, {
+        headers: admin(),
+      });
+      expect(invoicePdf.status).toBe(200);
+      const notePdf = await fetch(
+        `${running.url}/admin/api/invoices/${invoiceId}/credit-notes/${notes[0].creditNoteId}/pdf`,
+        { headers: admin() },
+      );
+      expect(notePdf.status).toBe(200);
+      expect(
+        Buffer.from(await notePdf.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
+    });
+
+    it('given no admin credentials or a bad page size, when the admin list is asked, then 401 and 400 with a clear error', async () => {
+      expect((await fetch(`${running.url}/admin/api/invoices`)).status).toBe(401);
+      const bad = await fetch(`${running.url}/admin/api/invoices?limit=5000`, { headers: admin() });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(await bad.json())).toContain('limit');
+    });
+  });
 });

@@ -22,8 +22,10 @@ import {
   type SellerSnapshot,
 } from '@tollgate/invoicing';
 
-export const INVOICE_SERVICE = Symbol('INVOICE_SERVICE');
-export const INVOICE_DOWNLOADS = Symbol('INVOICE_DOWNLOADS');
+import { INVOICE_DOWNLOADS, INVOICE_SERVICE } from '../tokens';
+import { AdminInvoicesController, CustomerInvoicesController } from './invoices-api.controller';
+
+export { INVOICE_DOWNLOADS, INVOICE_SERVICE };
 const INVOICING_RUNTIME = Symbol('INVOICING_RUNTIME');
 
 /** Idle wait between catch-ups of the invoicing reactor; each catch-up is bounded by the runner. */
@@ -129,6 +131,7 @@ export class InvoicingModule {
         },
         InvoicingLifecycle,
       ],
+      controllers: [CustomerInvoicesController, AdminInvoicesController],
       exports: [INVOICE_SERVICE, INVOICE_DOWNLOADS],
     };
   }
