@@ -286,6 +286,20 @@ describe('buying credits in the all-in-one product (sandbox checkout)', () => {
       ).toBe('%PDF-');
     });
 
+    it('given a signed-in admin, when the admin page is opened, then it lists the invoice with a PDF link that downloads', async () => {
+      const demo = running.demo!;
+      const portal = new PortalClient(running.url);
+      expect((await portal.signIn(demo.adminEmail, demo.adminPassword)).status).toBe(303);
+      const page = await portal.request('/admin');
+      expect(page.status).toBe(200);
+      const link = /href="(\/admin\/api\/invoices\/[^"]+\/pdf)">Download (TG-\d{4}-000001)</.exec(page.body);
+      expect(link).not.toBeNull();
+      const cookie = `tg_session=${encodeURIComponent(portal.cookie('tg_session')!)}`;
+      const pdf = await fetch(`${running.url}${link![1]}`, { headers: { cookie } });
+      expect(pdf.status).toBe(200);
+      expect(pdf.headers.get('content-disposition')).toContain(`${link![2]}.pdf`);
+    });
+
     it('given no admin credentials or a bad page size, when the admin list is asked, then 401 and 400 with a clear error', async () => {
       expect((await fetch(`${running.url}/admin/api/invoices`)).status).toBe(401);
       const bad = await fetch(`${running.url}/admin/api/invoices?limit=5000`, { headers: admin() });

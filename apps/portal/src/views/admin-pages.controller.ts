@@ -2,6 +2,8 @@ import { Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { createWorkspaceWithOwner, IdentityError, listWorkspaces, randomPassword } from '@tollgate/identity';
+import { listInvoices, type InvoiceListItem } from '@tollgate/invoicing';
+import { formatMoneyWithCurrency, money } from '@tollgate/money';
 import { CurrentUser } from '../identity/decorators';
 import { AdminGuard } from '../identity/guards';
 import { PORTAL_POOL } from '../identity/portal-options';
@@ -12,6 +14,7 @@ import { PortalPageExceptionFilter } from './page-exception.filter';
 import { renderPage } from './renderer';
 
 const ADMIN_WORKSPACES_LISTED = 100;
+const ADMIN_INVOICES_LISTED = 100;
 
 /** The operator's admin workspace shell (admins only; everyone else sees a 404). */
 @Controller('admin')
@@ -56,14 +59,34 @@ export class AdminPagesController {
     notices: { error?: string; notice?: string; initialPassword?: { email: string; password: string } },
   ): Promise<void> {
     const workspaces = await listWorkspaces(this.pool, { limit: ADMIN_WORKSPACES_LISTED });
+    const invoices = (await this.invoicesIfAvailable()).map((i) => ({
+      invoiceId: i.invoiceId,
+      number: i.number,
+      workspaceId: i.workspaceId,
+      buyerName: i.buyerName,
+      issueDate: i.issueDate,
+      status: i.status,
+      gross: formatMoneyWithCurrency(money(i.grossMinor, i.currency)),
+      credited: i.creditedMinor > 0n ? formatMoneyWithCurrency(money(i.creditedMinor, i.currency)) : null,
+    }));
     sendHtml(
       reply,
       status,
       renderPage(
         'admin',
-        { ...notices, workspaces, csrfToken: principal.csrfToken },
+        { ...notices, workspaces, invoices, csrfToken: principal.csrfToken },
         { title: 'Admin', principal, adminSection: true },
       ),
     );
+  }
+
+  /** Every workspace's finalized invoices; none when invoicing does not run against this database. */
+  private async invoicesIfAvailable(): Promise<InvoiceListItem[]> {
+    try {
+      return await listInvoices(this.pool, { kind: 'admin' }, { limit: ADMIN_INVOICES_LISTED });
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return [];
+      throw err;
+    }
   }
 }

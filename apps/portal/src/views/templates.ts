@@ -110,6 +110,21 @@ export const ADMIN_TEMPLATE = `
     </table>
   </div>
 </section>
+<section aria-labelledby="inv-h">
+  <h2 id="inv-h">Invoices</h2>
+  <div class="table-wrap">
+    <table class="stack">
+      <thead><tr><th scope="col">Number</th><th scope="col">Buyer</th><th scope="col">Issued</th><th scope="col">Total</th><th scope="col">Status</th><th scope="col">PDF</th></tr></thead>
+      <tbody>
+        {{#each invoices}}
+        <tr><td data-label="Number">{{number}}</td><td data-label="Buyer">{{buyerName}} <code>{{workspaceId}}</code></td><td data-label="Issued">{{issueDate}}</td><td data-label="Total">{{gross}}</td><td data-label="Status">{{status}}{{#if credited}}, credited {{credited}}{{/if}}</td><td data-label="PDF"><a href="/admin/api/invoices/{{invoiceId}}/pdf">Download {{number}}</a></td></tr>
+        {{else}}
+        <tr><td colspan="6">No invoices yet.</td></tr>
+        {{/each}}
+      </tbody>
+    </table>
+  </div>
+</section>
 `;
 
 export const ERROR_TEMPLATE = `
