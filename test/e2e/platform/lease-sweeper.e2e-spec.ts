@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { ReserveLeaseCommand } from '@tollgate/ledger-nest';
-import { loadConfig } from '@tollgate/platform';
-import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
-import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
+import type { RunningTollgate } from '../../../apps/cli/src/commands/start';
 import { LeaseSweeper } from '../../../apps/cli/src/leases/lease-sweeper';
+import { startAllInOne, type AllInOne } from '../support/all-in-one';
 
 jest.setTimeout(60_000);
 
@@ -25,32 +21,17 @@ async function availableOf(pool: Pool, accountId: string, expected: bigint): Pro
 }
 
 describe('lease sweeper (a gateway that died holding a lease)', () => {
-  let db: TestDatabase;
+  let app: AllInOne;
   let running: RunningTollgate;
-  let dataDir: string;
   let pool: Pool;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'tollgate-sweeper-'));
-    running = await bootstrap(
-      loadConfig({
-        DATABASE_URL: db.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        TOLLGATE_DATA_DIR: dataDir,
-        TOLLGATE_SEED_DEMO: 'true',
-      }),
-      () => undefined,
-    );
-    pool = new Pool({ connectionString: db.url, max: 2 });
+    app = await startAllInOne();
+    ({ running, pool } = app);
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await running?.close();
-    await db?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('given a lease whose holder vanished, when the sweeper runs before and after its expiry, then only the late sweep returns the slice to the account', async () => {

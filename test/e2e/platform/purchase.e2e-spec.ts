@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { OrderView } from '@tollgate/payments';
 import { PostgresEventStore } from '@tollgate/event-store';
 import { createWorkspaceWithOwner } from '@tollgate/identity';
-import { loadConfig } from '@tollgate/platform';
 import { verifyCommand } from '@tollgate/projections';
-import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
-import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
+import type { RunningTollgate } from '../../../apps/cli/src/commands/start';
 import { ALL_PROJECTIONS } from '../../../apps/cli/src/projections';
 import { PortalClient } from '../portal/portal-test-app';
+import { eventually, startAllInOne, type AllInOne } from '../support/all-in-one';
 
 jest.setTimeout(60_000);
 
@@ -20,47 +16,18 @@ interface ApiBody {
   checkout: { url: string };
 }
 
-async function eventually<T>(
-  read: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await read();
-    if (value !== undefined) return value;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('buying credits in the all-in-one product (sandbox checkout)', () => {
-  let db: TestDatabase;
+  let app: AllInOne;
   let running: RunningTollgate;
-  let dataDir: string;
   let pool: Pool;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'tollgate-purchase-'));
-    running = await bootstrap(
-      loadConfig({
-        DATABASE_URL: db.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        TOLLGATE_DATA_DIR: dataDir,
-        TOLLGATE_SEED_DEMO: 'true',
-      }),
-      () => undefined,
-    );
-    pool = new Pool({ connectionString: db.url, max: 2 });
+    app = await startAllInOne();
+    ({ running, pool } = app);
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await running?.close();
-    await db?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it('given the demo customer, when it pays a package on the sandbox page, then credits arrive once, statement and order agree, a numbered invoice is finalized and verify passes', async () => {
