@@ -96,7 +96,7 @@ export class AppModule {
         CoreModule.forRoot(options),
         CqrsModule.forRoot(),
         LedgerModule,
-        GatewayModule.forRoot({ pool, masterKey: config.masterKey, admission }),
+        GatewayModule.forRoot({ pool, masterKey: config.masterKey, admission, adminApi: true }),
         PortalModule.forRoot({
           poolToken: PG_POOL,
           adminToken: config.adminToken,

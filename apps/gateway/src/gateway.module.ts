@@ -28,6 +28,7 @@ import {
   type GatewayProxyOptions,
   type UpstreamPoolOptions,
 } from '@tollgate/gateway-core';
+import { ADMIN_API_POOL, AdminCatalogController, AdminDocsController } from './admin';
 import { GatewayAdmin } from './catalog/gateway-admin';
 import { GATEWAY_CATALOG_COMPONENT, GATEWAY_CATALOG_MIGRATIONS } from './catalog/migrations';
 import { PostgresCatalog } from './catalog/postgres-catalog';
@@ -52,6 +53,11 @@ export interface GatewayModuleOptions {
   circuitBreaker?: Partial<Omit<CircuitBreakerOptions, 'now'>>;
   /** How often charged key spend is written to the catalog (spend limits). */
   keySpendFlushMs?: number;
+  /**
+   * Serve the admin JSON API (/admin/api). Needs the portal's global identity module (AdminGuard) and
+   * a global CommandBus with the ledger handlers, so only the all-in-one app turns it on. Default false.
+   */
+  adminApi?: boolean;
 }
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
@@ -180,8 +186,12 @@ export class GatewayModule {
     ];
     return {
       module: GatewayModule,
-      controllers: [OpenAiController],
-      providers,
+      controllers: options.adminApi
+        ? [OpenAiController, AdminCatalogController, AdminDocsController]
+        : [OpenAiController],
+      providers: options.adminApi
+        ? [...providers, { provide: ADMIN_API_POOL, useValue: options.pool }]
+        : providers,
       exports: [GatewayAdmin, CatalogCache, GatewayProxy, CREDIT_ADMISSION, GatewayLifecycle],
     };
   }
