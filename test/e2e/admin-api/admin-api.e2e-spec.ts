@@ -98,6 +98,7 @@ describe('admin JSON API (/admin/api)', () => {
   it('given no token, when the admin API is asked, then it answers 401', async () => {
     const res = await fetch(`${running.url}/admin/api/workspaces`);
     expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/^[A-Z_]+$/);
     const wrong = await fetch(`${running.url}/admin/api/providers`, {
       headers: { authorization: 'Bearer not-the-token' },
     });
