@@ -31,6 +31,7 @@ export async function startAllInOne(env: Record<string, string> = {}): Promise<A
     () => undefined,
   );
   const pool = new Pool({ connectionString: db.url, max: 2 });
+  pool.on('error', () => undefined);
   return {
     running,
     db,
