@@ -3,3 +3,4 @@ export * from './embedded-postgres';
 export * from './esm-import';
 export * from './config';
 export * from './runtime-database';
+export * from './chromium';

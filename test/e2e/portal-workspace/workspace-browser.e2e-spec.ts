@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { Pool } from 'pg';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { loadConfig } from '@tollgate/platform';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
+import { launchBrowser } from '../support/browser';
 
-const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'screenshots');
 const PHONE = { width: 390, height: 844, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
 const DESKTOP = { width: 1280, height: 900 };
@@ -47,20 +47,7 @@ describe('customer workspace pages in Chromium', () => {
         model: running.demo!.alias,
         messages: [{ role: 'user', content: `hello ${i}` }],
       });
-    browser = await puppeteer.launch({
-      executablePath: CHROME_PATH,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchBrowser();
   }, 60_000);
 
   afterAll(async () => {

@@ -2,10 +2,10 @@
 // Page callbacks run in Chromium, so this file also sees the DOM types.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { PASSWORDS, startPortal, type PortalTestApp } from './portal-test-app';
+import { launchBrowser } from '../support/browser';
 
-const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'screenshots');
 const PHONE = { width: 390, height: 844, deviceScaleFactor: 1, isMobile: true, hasTouch: true };
 const DESKTOP = { width: 1280, height: 800 };
@@ -21,20 +21,7 @@ describe('portal in a browser (Chromium)', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startPortal();
-    browser = await puppeteer.launch({
-      executablePath: CHROME_PATH,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchBrowser();
   }, 60_000);
 
   afterEach(() => {

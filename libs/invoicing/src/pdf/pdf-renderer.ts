@@ -1,4 +1,5 @@
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM_ARGS, chromiumPath } from '@tollgate/platform';
 
 export interface PdfRendererOptions {
   /** Chromium binary; default CHROME_PATH or /usr/bin/chromium (Debian). */
@@ -22,18 +23,6 @@ export class PdfRenderError extends Error {
   }
 }
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-];
-
 /**
  * HTML → PDF with one Chromium, launched on first use and relaunched if it dies. A semaphore bounds
  * concurrent renders; idle pages are reused (a fresh page costs several times a render).
@@ -51,7 +40,7 @@ export class PdfRenderer {
   private closed = false;
 
   constructor(options: PdfRendererOptions = {}) {
-    this.executablePath = options.executablePath ?? process.env.CHROME_PATH ?? '/usr/bin/chromium';
+    this.executablePath = options.executablePath ?? chromiumPath();
     this.maxConcurrent = options.maxConcurrentRenders ?? 4;
     this.maxQueued = options.maxQueuedRenders ?? 1000;
     this.renderTimeoutMs = options.renderTimeoutMs ?? 20_000;
@@ -153,7 +142,7 @@ export class PdfRenderer {
       const launching = puppeteer
         .launch({
           executablePath: this.executablePath,
-          args: CHROMIUM_ARGS,
+          args: [...CHROMIUM_ARGS],
           headless: true,
           timeout: this.launchTimeoutMs,
         })
