@@ -7,7 +7,8 @@ import { eventVersion, id, isoTimestamp, shortText } from '@tollgate/ledger';
  * tables are a projection of these; corrections never edit an earlier event.
  *
  * Streams (one decider each): `provider-{providerId}`, `cost-profile-{providerId}-{modelKey}`,
- * `sell-price-{alias}`, `alias-{alias}`, `api-key-{keyId}`, `workspace-policy-{workspaceId}`;
+ * `sell-price-{alias}`, `alias-{alias}`, `api-key-{keyId}`, `workspace-policy-{workspaceId}`,
+ * `correction-{correctionId}` (a correction is its own stream, so applying it twice is a no-op);
  * `modelKey` is a stream-safe encoding of the upstream model name (see streams.ts).
  */
 
