@@ -1,5 +1,5 @@
 export * from './events';
-export * from './corrections/history';
+export * from './corrections';
 export * from './workspace-policy';
 export * from './quotas';
 export * from './alerts/events';

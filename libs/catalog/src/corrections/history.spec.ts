@@ -159,6 +159,7 @@ describe('cost history', () => {
       toMs: null,
       value: cost('8'),
       reason: 'r',
+      rerate: false,
       actor: 'a',
       atMs: 0,
     });

@@ -30,6 +30,8 @@ export interface CorrectionWindow<T> {
   toMs: number | null;
   value: T;
   reason: string;
+  /** Whether customers were re-rated for it (compensating adjustments). */
+  rerate: boolean;
   actor: string;
   atMs: number;
 }
@@ -127,6 +129,7 @@ export function foldCostHistory(history: CostHistory, event: CostHistoryEvent): 
           toMs: event.data.to === null ? null : toMs(event.data.to, 'to'),
           value: event.data.cost,
           reason: event.data.reason,
+          rerate: event.data.rerate,
           actor: event.data.actor,
           atMs: toMs(event.data.at, 'at'),
         }),
@@ -160,6 +163,7 @@ export function foldPriceHistory(history: PriceHistory, event: PriceHistoryEvent
           toMs: event.data.to === null ? null : toMs(event.data.to, 'to'),
           value: event.data.price,
           reason: event.data.reason,
+          rerate: event.data.rerate,
           actor: event.data.actor,
           atMs: toMs(event.data.at, 'at'),
         }),

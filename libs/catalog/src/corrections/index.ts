@@ -1,0 +1,3 @@
+export * from './history';
+export * from './commands';
+export * from './decider';
