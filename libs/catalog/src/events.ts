@@ -202,6 +202,8 @@ export const ApiKeyCreatedSchema = z.object({
     .nullable(),
   requestsPerMinute: z.number().int().positive().nullable(),
   tokensPerMinute: z.number().int().positive().nullable(),
+  /** An operator's key that may also route aliases not yet open (draft, in review, paused). */
+  adminTest: z.boolean().optional(),
   ...actorAndTime,
 });
 export const ApiKeyLimitsChangedSchema = z.object({
