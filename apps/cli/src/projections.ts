@@ -1,10 +1,11 @@
 import { invoicesProjection } from '@tollgate/invoicing';
 import { paymentOrdersProjection } from '@tollgate/payments';
-import { LEDGER_PROJECTIONS, type AnyProjection } from '@tollgate/projections';
+import { auditLogProjection, LEDGER_PROJECTIONS, type AnyProjection } from '@tollgate/projections';
 
 /** Every read model the product serves; the projector runs them and `tollgate projections` manages them. */
 export const ALL_PROJECTIONS: readonly AnyProjection[] = [
   ...LEDGER_PROJECTIONS,
   paymentOrdersProjection as AnyProjection,
   invoicesProjection as AnyProjection,
+  auditLogProjection,
 ];

@@ -7,6 +7,7 @@ export * from './runtime/rebuild';
 export * from './runtime/status';
 export * from './runtime/dump';
 export * from './read-models';
+export * from './read-models/audit-log.projection';
 export * from './audit/replay';
 export * from './audit/format';
 export * from './cli/progress';
