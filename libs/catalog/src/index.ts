@@ -20,3 +20,4 @@ export * from './aliases/margin-review';
 export * from './api-keys/commands';
 export * from './api-keys/decider';
 export * from './in-force';
+export * from './alerts/webhook';

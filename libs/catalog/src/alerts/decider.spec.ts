@@ -143,7 +143,7 @@ describe('low-balance alerts decider', () => {
       .thenTypes(['LowBalanceThresholdCrossed']);
   });
 
-  it('given a crossing observed at position 5/0, when an older or equal observation arrives, then it is stale and emits nothing', () => {
+  it('given a crossing observed at position 5/0, when an older observation arrives, then it is stale and emits nothing; the same position again crosses nothing twice', () => {
     const given = history(set([10n * CREDIT]), observe(3n * CREDIT, '5/0'));
     spec
       .given(given)
@@ -151,12 +151,18 @@ describe('low-balance alerts decider', () => {
       .thenNothing();
     spec
       .given(given)
-      .when(observe(20n * CREDIT, '5/0'))
+      .when(observe(3n * CREDIT, '5/0'))
       .thenNothing();
     spec
       .given(given)
       .when(observe(20n * CREDIT, '5/1'))
       .thenTypes(['LowBalanceRecovered']);
+  });
+
+  it('given a crossing at 5/0 and then a new higher threshold, when the same position is observed again, then only the new threshold is crossed', () => {
+    const given = history(set([2n * CREDIT]), observe(CREDIT, '5/0'), set([5n * CREDIT, 2n * CREDIT]));
+    const events = spec.given(given).when(observe(CREDIT, '5/0')).thenTypes(['LowBalanceThresholdCrossed']);
+    expect((events[0].data as { thresholdNanocredits: string }).thresholdNanocredits).toBe('5000000000');
   });
 
   it('given a balance already below a newly added threshold, when observed, then that threshold is crossed', () => {

@@ -125,8 +125,9 @@ function decideObserve(
     return invalid([`observed position ${JSON.stringify(c.observedPosition)} is not a position`]);
   }
   if (!s.settings || s.settings.thresholdsNanocredits.length === 0) return [];
-  // An observation no newer than one already acted on is stale (watchers may overlap).
-  if (s.lastObservedPosition && comparePositions(position, parsePosition(s.lastObservedPosition)) <= 0)
+  // An observation older than one already acted on is stale (watchers may overlap). The same position
+  // again is judged anew: a threshold added since may be below it, and \`below\` keeps crossings single.
+  if (s.lastObservedPosition && comparePositions(position, parsePosition(s.lastObservedPosition)) < 0)
     return [];
   const events: AlertsEvent[] = [];
   const base = {
