@@ -1,4 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AdminCatalogPagesController } from './admin/admin-catalog-pages.controller';
+import { AdminOrdersPagesController } from './admin/admin-orders-pages.controller';
+import { AdminProjectionsPagesController } from './admin/admin-projections-pages.controller';
+import { AdminServices } from './admin/admin-services';
+import { AdminWorkspacesController } from './admin/admin-workspaces.controller';
+import { ProjectionRebuilds } from './admin/projection-rebuilds';
 import { AuthController } from './identity/auth.controller';
 import { AdminGuard, SessionGuard, WorkspaceMemberGuard } from './identity/guards';
 import { MeController } from './identity/me.controller';
@@ -31,12 +37,18 @@ export class PortalModule {
         AccountController,
         PortalAssetsController,
         WorkspacePagesController,
+        AdminWorkspacesController,
+        AdminCatalogPagesController,
+        AdminOrdersPagesController,
+        AdminProjectionsPagesController,
       ],
       providers: [
         { provide: PORTAL_OPTIONS, useValue: options },
         { provide: PORTAL_POOL, useExisting: options.poolToken },
         ...shared,
         WorkspaceReadService,
+        AdminServices,
+        ProjectionRebuilds,
       ],
       exports: [PORTAL_OPTIONS, PORTAL_POOL, ...shared],
     };

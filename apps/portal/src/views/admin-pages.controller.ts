@@ -3,20 +3,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { createWorkspaceWithOwner, IdentityError, listWorkspaces, randomPassword } from '@tollgate/identity';
 import { listInvoices, type InvoiceListItem } from '@tollgate/invoicing';
-import { formatMoneyWithCurrency, money } from '@tollgate/money';
+import { formatCredits, formatMoneyWithCurrency, money } from '@tollgate/money';
+import { sendAdminPage } from '../admin/admin-renderer';
 import { CurrentUser } from '../identity/decorators';
 import { AdminGuard } from '../identity/guards';
 import { PORTAL_POOL } from '../identity/portal-options';
 import type { PortalPrincipal } from '../identity/principal';
-import { sendHtml } from '../layout/html-response';
 import { formField, identityErrorText } from './form';
 import { PortalPageExceptionFilter } from './page-exception.filter';
-import { renderPage } from './renderer';
 
 const ADMIN_WORKSPACES_LISTED = 100;
 const ADMIN_INVOICES_LISTED = 100;
 
-/** The operator's admin workspace shell (admins only; everyone else sees a 404). */
+/** The operator's admin workspace home: every workspace with its balance, onboarding, invoices. */
 @Controller('admin')
 @UseFilters(PortalPageExceptionFilter)
 @UseGuards(AdminGuard)
@@ -59,6 +58,7 @@ export class AdminPagesController {
     notices: { error?: string; notice?: string; initialPassword?: { email: string; password: string } },
   ): Promise<void> {
     const workspaces = await listWorkspaces(this.pool, { limit: ADMIN_WORKSPACES_LISTED });
+    const balances = await this.balances(workspaces.map((w) => w.id));
     const invoices = (await this.invoicesIfAvailable()).map((i) => ({
       invoiceId: i.invoiceId,
       number: i.number,
@@ -69,14 +69,35 @@ export class AdminPagesController {
       gross: formatMoneyWithCurrency(money(i.grossMinor, i.currency)),
       credited: i.creditedMinor > 0n ? formatMoneyWithCurrency(money(i.creditedMinor, i.currency)) : null,
     }));
-    sendHtml(
+    sendAdminPage(
       reply,
       status,
-      renderPage(
-        'admin',
-        { ...notices, workspaces, invoices, csrfToken: principal.csrfToken },
-        { title: 'Admin', principal, adminSection: true },
-      ),
+      'overview',
+      {
+        ...notices,
+        workspaces: workspaces.map((w) => {
+          const b = balances.get(w.id);
+          return {
+            ...w,
+            available: b ? formatCredits(b.available) : '—',
+            posted: b ? formatCredits(b.posted) : '—',
+          };
+        }),
+        invoices,
+      },
+      principal,
+    );
+  }
+
+  /** Balances of these accounts (a workspace's account id is its id); none before the first event. */
+  private async balances(ids: string[]): Promise<Map<string, { available: bigint; posted: bigint }>> {
+    const { rows } = await this.pool.query<{ account_id: string; available: string; posted: string }>(
+      `SELECT account_id, available_nanocredits::text AS available, posted_nanocredits::text AS posted
+         FROM balances WHERE account_id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [r.account_id, { available: BigInt(r.available), posted: BigInt(r.posted) }]),
     );
   }
 

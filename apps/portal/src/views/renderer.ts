@@ -4,7 +4,6 @@ import { PORTAL_CSS_PATH, PORTAL_CSS_VERSION } from '../layout/portal.css';
 import type { PortalPrincipal } from '../identity/principal';
 import {
   ACCOUNT_TEMPLATE,
-  ADMIN_TEMPLATE,
   NOTICES_PARTIAL,
   ERROR_TEMPLATE,
   LOGIN_TEMPLATE,
@@ -21,7 +20,6 @@ const SOURCES = {
   login: LOGIN_TEMPLATE,
   workspace: WORKSPACE_TEMPLATE,
   'no-workspace': NO_WORKSPACE_TEMPLATE,
-  admin: ADMIN_TEMPLATE,
   account: ACCOUNT_TEMPLATE,
   error: ERROR_TEMPLATE,
 } as const;

@@ -79,53 +79,7 @@ export const NO_WORKSPACE_TEMPLATE = `
 <div class="card"><p>You are signed in as {{email}}, but you are not a member of any workspace. Ask a workspace owner to add you.</p></div>
 `;
 
-export const ADMIN_TEMPLATE = `
-<h1>Admin</h1>
-<p class="muted">Operator workspace. Providers, prices, routing and payments will be managed here.</p>
-{{> notices}}
-<section class="card" aria-labelledby="new-ws-h">
-  <h2 id="new-ws-h">Create a workspace</h2>
-  <form method="post" action="/admin/workspaces">
-    <input type="hidden" name="_csrf" value="{{csrfToken}}">
-    <label for="ws-name">Workspace name</label>
-    <input id="ws-name" name="name" type="text" required maxlength="120">
-    <label for="ws-owner">Owner's email</label>
-    <input id="ws-owner" name="ownerEmail" type="email" required autocomplete="off">
-    <p class="muted">A new email gets an account with an initial password, shown to you once.</p>
-    <p><button type="submit">Create workspace</button></p>
-  </form>
-</section>
-<section aria-labelledby="ws-h">
-  <h2 id="ws-h">Workspaces</h2>
-  <div class="table-wrap">
-    <table class="stack">
-      <thead><tr><th scope="col">Name</th><th scope="col">Members</th><th scope="col">Created</th><th scope="col">Id</th></tr></thead>
-      <tbody>
-        {{#each workspaces}}
-        <tr><td data-label="Name">{{name}}</td><td data-label="Members">{{memberCount}}</td><td data-label="Created">{{date createdAt}}</td><td data-label="Id"><code>{{id}}</code></td></tr>
-        {{else}}
-        <tr><td colspan="4">No workspaces yet.</td></tr>
-        {{/each}}
-      </tbody>
-    </table>
-  </div>
-</section>
-<section aria-labelledby="inv-h">
-  <h2 id="inv-h">Invoices</h2>
-  <div class="table-wrap">
-    <table class="stack">
-      <thead><tr><th scope="col">Number</th><th scope="col">Buyer</th><th scope="col">Issued</th><th scope="col">Total</th><th scope="col">Status</th><th scope="col">PDF</th></tr></thead>
-      <tbody>
-        {{#each invoices}}
-        <tr><td data-label="Number">{{number}}</td><td data-label="Buyer">{{buyerName}} <code>{{workspaceId}}</code></td><td data-label="Issued">{{issueDate}}</td><td data-label="Total">{{gross}}</td><td data-label="Status">{{status}}{{#if credited}}, credited {{credited}}{{/if}}</td><td data-label="PDF"><a href="/admin/api/invoices/{{invoiceId}}/pdf">Download {{number}}</a></td></tr>
-        {{else}}
-        <tr><td colspan="6">No invoices yet.</td></tr>
-        {{/each}}
-      </tbody>
-    </table>
-  </div>
-</section>
-`;
+// The admin pages' templates live in ../admin/admin-templates.ts.
 
 export const ERROR_TEMPLATE = `
 <h1>{{heading}}</h1>
