@@ -1,6 +1,6 @@
 import { invoicesProjection } from '@tollgate/invoicing';
 import { paymentOrdersProjection } from '@tollgate/payments';
-import { auditLogProjection, LEDGER_PROJECTIONS, type AnyProjection } from '@tollgate/projections';
+import { auditLogProjection, LEDGER_PROJECTIONS, marginsProjection, type AnyProjection } from '@tollgate/projections';
 
 /** Every read model the product serves; the projector runs them and `tollgate projections` manages them. */
 export const ALL_PROJECTIONS: readonly AnyProjection[] = [
@@ -8,4 +8,5 @@ export const ALL_PROJECTIONS: readonly AnyProjection[] = [
   paymentOrdersProjection as AnyProjection,
   invoicesProjection as AnyProjection,
   auditLogProjection,
+  marginsProjection,
 ];

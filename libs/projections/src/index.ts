@@ -7,6 +7,8 @@ export * from './runtime/rebuild';
 export * from './runtime/status';
 export * from './runtime/dump';
 export * from './read-models';
+export * from './margins';
+export { marginsProjection, MARGIN_EVENT_TYPES, type MarginsEvent } from './read-models/margins.projection';
 export * from './read-models/audit-log.projection';
 export * from './audit/replay';
 export * from './audit/format';

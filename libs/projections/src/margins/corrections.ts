@@ -1,0 +1,286 @@
+import type { Pool } from 'pg';
+import {
+  correctionDecider,
+  correctionStream,
+  parseCorrectionEvent,
+  type CorrectionCommand,
+  type CorrectionEvent,
+} from '@tollgate/catalog';
+import {
+  DomainError,
+  handleCommand,
+  isDomainError,
+  type Decider,
+  type EventStore,
+  type RecordedEvent,
+} from '@tollgate/event-store';
+import {
+  accountDecider,
+  accountStream,
+  availableNanocredits,
+  parseAccountEvent,
+  type AccountEvent,
+  type AccountState,
+  type AdjustCredits,
+} from '@tollgate/ledger';
+import { marginsProjection } from '../read-models/margins.projection';
+import { rebuildProjections, type RebuildProgress, type RebuildResult } from '../runtime/rebuild';
+import { ensureProjection, migrateProjectionRuntime } from '../runtime/schema';
+import { CorrectionPreview, targetOf, windowOf, type PreviewResult } from './preview';
+import { countRequestsInWindow, loadHistories, requestsInWindow } from './queries';
+
+/**
+ * Preview and apply of cost/price corrections: the correction event on its own stream, optional
+ * re-rating (one compensating CreditsAdjusted per account and correction), then the blue/green rebuild
+ * of the margins read model. Framework-free: the CLI and the portal call these.
+ */
+export interface CorrectionDeps {
+  pool: Pool;
+  store: EventStore;
+}
+
+export interface PreviewProgress {
+  requestsDone: number;
+  requestsTotal: number;
+}
+
+const PREVIEW_PAGE = 5000;
+/** Bound on the requests a preview (and a re-rating) reads. */
+export const MAX_PREVIEW_REQUESTS = 10_000_000;
+
+export const REASON_CODE = { cost: 'COST_CORRECTION', price: 'PRICE_CORRECTION' } as const;
+
+/** Validates a correction exactly as applying it would (same decider), without writing anything. */
+export function validateCorrection(command: CorrectionCommand): DomainError | null {
+  const decided = correctionDecider.decide(command, correctionDecider.initialState());
+  return isDomainError(decided) ? decided : null;
+}
+
+export async function previewCorrection(
+  deps: CorrectionDeps,
+  command: CorrectionCommand,
+  options: { onProgress?: (p: PreviewProgress) => void } = {},
+): Promise<PreviewResult> {
+  const invalid = validateCorrection(command);
+  if (invalid && invalid.code !== 'CORRECTION_CONFLICT') throw invalid;
+  await migrateProjectionRuntime(deps.pool);
+  await ensureProjection(deps.pool, marginsProjection);
+  const target = targetOf(command);
+  const window = windowOf(command);
+  // Every history a request of the window is rated with: its cost profile and its alias's prices.
+  const t =
+    target.kind === 'cost' ? 'provider = $1 AND upstream_model = $2' : 'alias = $1 AND $2::text IS NULL';
+  const params = target.kind === 'cost' ? [target.providerId, target.upstreamModel] : [target.alias, null];
+  const { rows: keys } = await deps.pool.query<{ alias: string; provider: string; upstream_model: string }>(
+    `SELECT DISTINCT alias, provider, upstream_model FROM margin_requests
+      WHERE ${t} AND occurred_at >= $3 AND ($4::timestamptz IS NULL OR occurred_at < $4)`,
+    [
+      ...params,
+      new Date(window.fromMs).toISOString(),
+      window.toMs === null ? null : new Date(window.toMs).toISOString(),
+    ],
+  );
+  const costKeys = new Map<string, [string, string]>();
+  const aliases = new Set<string>();
+  for (const k of keys) {
+    costKeys.set(`${k.provider}\u0000${k.upstream_model}`, [k.provider, k.upstream_model]);
+    aliases.add(k.alias);
+  }
+  if (target.kind === 'cost') costKeys.set('target', [target.providerId, target.upstreamModel]);
+  else aliases.add(target.alias);
+  const { costs, prices } = await loadHistories(deps.pool, [...costKeys.values()], [...aliases]);
+  const preview = new CorrectionPreview(command, costs, prices);
+  const total = await countRequestsInWindow(deps.pool, target, window, MAX_PREVIEW_REQUESTS);
+  let done = 0;
+  let after: [string, string, string] | null = null;
+  while (done < MAX_PREVIEW_REQUESTS) {
+    const page = await requestsInWindow(deps.pool, target, window, after, PREVIEW_PAGE);
+    for (const r of page.rows) preview.add(r);
+    done += page.rows.length;
+    options.onProgress?.({ requestsDone: done, requestsTotal: Math.max(total, done) });
+    if (!page.next) break;
+    after = page.next;
+  }
+  return preview.result();
+}
+
+export interface AdjustmentOutcome {
+  accountId: string;
+  workspaceId: string;
+  /** What re-rating asked for: −(charge difference). */
+  requestedNanocredits: bigint;
+  /** What was booked (a debit is capped at available + overdraft). */
+  adjustedNanocredits: bigint;
+  /** Debit that could not be collected without going past the overdraft limit. */
+  uncollectedNanocredits: bigint;
+  outcome: 'adjusted' | 'capped' | 'already_adjusted' | 'nothing_to_collect' | 'failed';
+  error?: string;
+}
+
+export interface ApplyResult {
+  correctionId: string;
+  /** False when the same correction had been applied before (nothing appended). */
+  appended: boolean;
+  preview: PreviewResult;
+  adjustments: AdjustmentOutcome[];
+  rebuild: RebuildResult[] | null;
+}
+
+export interface ApplyOptions {
+  onPreviewProgress?: (p: PreviewProgress) => void;
+  onAdjustment?: (done: number, total: number) => void;
+  /** Default true: the margins read model is rebuilt blue/green after the correction. */
+  rebuild?: boolean;
+  onRebuildProgress?: (p: RebuildProgress) => void;
+  rebuildBatchSize?: number;
+}
+
+export function adjustmentIdFor(correctionId: string): string {
+  return `correction-${correctionId}`;
+}
+
+/**
+ * AdjustCredits for re-rating: one entry per account and correction (the entry id is derived from the
+ * correction id, so a second run finds it and does nothing, whatever the balance is by then). A debit
+ * never takes the account past its overdraft limit: it is capped at available + overdraft and the rest
+ * is reported as uncollected (an operator decides, e.g. by raising the overdraft and re-running).
+ */
+function rerateDecider(outcome: {
+  capped: bigint | null;
+  already: boolean;
+}): Decider<AdjustCredits, AccountEvent, AccountState> {
+  return {
+    initialState: accountDecider.initialState,
+    evolve: accountDecider.evolve,
+    decide(command, state) {
+      outcome.capped = null;
+      outcome.already = false;
+      if (state.status === 'open' && state.entries.has(command.adjustmentId)) {
+        outcome.already = true;
+        return [];
+      }
+      let amount = command.amountNanocredits;
+      if (state.status === 'open' && amount < 0n) {
+        const room = availableNanocredits(state.totals) + state.overdraftLimitNanocredits;
+        const collectable = room > 0n ? room : 0n;
+        if (-amount > collectable) {
+          amount = -collectable;
+          outcome.capped = amount;
+        }
+        if (amount === 0n) return [];
+      }
+      return accountDecider.decide({ ...command, amountNanocredits: amount }, state);
+    },
+  };
+}
+
+async function adjust(
+  store: EventStore,
+  command: AdjustCredits,
+): Promise<Pick<AdjustmentOutcome, 'adjustedNanocredits' | 'outcome' | 'error'>> {
+  const seen = { capped: null as bigint | null, already: false };
+  try {
+    const result = await handleCommand({
+      store,
+      streamId: accountStream(command.accountId),
+      decider: rerateDecider(seen),
+      command,
+      maxAttempts: 8,
+      metadata: { idempotencyKey: command.idempotencyKey, actor: command.actor },
+      parse: (e: RecordedEvent) => {
+        const parsed = parseAccountEvent(e.type, e.data);
+        if (!parsed) throw new Error(`unexpected ${e.type} in ${e.streamId}`);
+        return parsed;
+      },
+    });
+    if (seen.already) return { adjustedNanocredits: 0n, outcome: 'already_adjusted' };
+    const booked = result.events.find((e) => e.type === 'CreditsAdjusted');
+    if (!booked) return { adjustedNanocredits: 0n, outcome: 'nothing_to_collect' };
+    const amount = BigInt((booked.data as { amountNanocredits: string }).amountNanocredits);
+    return { adjustedNanocredits: amount, outcome: seen.capped !== null ? 'capped' : 'adjusted' };
+  } catch (err) {
+    if (err instanceof DomainError)
+      return { adjustedNanocredits: 0n, outcome: 'failed', error: `${err.code}: ${err.message}` };
+    throw err;
+  }
+}
+
+/**
+ * Applies a correction: appends it to `correction-{id}` (a second apply of the same correction is a
+ * no-op; other data under the same id is CORRECTION_CONFLICT), re-rates when asked, then rebuilds the
+ * margins read model. Re-running after a crash finishes what is missing and repeats nothing.
+ */
+export async function applyCorrection(
+  deps: CorrectionDeps,
+  command: CorrectionCommand,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const invalid = validateCorrection(command);
+  if (invalid) throw invalid;
+  // The amounts are taken from the read model as it stands, with the correction on top.
+  const preview = await previewCorrection(deps, command, { onProgress: options.onPreviewProgress });
+  const written = await handleCommand<
+    CorrectionCommand,
+    CorrectionEvent,
+    ReturnType<typeof correctionDecider.initialState>
+  >({
+    store: deps.store,
+    streamId: correctionStream(command.correctionId),
+    decider: correctionDecider,
+    command,
+    metadata: { idempotencyKey: `correction:${command.correctionId}`, actor: command.actor },
+    parse: (e: RecordedEvent) => {
+      const parsed = parseCorrectionEvent(e.type, e.data);
+      if (!parsed) throw new Error(`unexpected ${e.type} in ${e.streamId}`);
+      return parsed;
+    },
+  });
+
+  const adjustments: AdjustmentOutcome[] = [];
+  if (command.rerate) {
+    const reasonCode = command.type === 'CorrectCostProfile' ? REASON_CODE.cost : REASON_CODE.price;
+    const todo = preview.workspaces.filter((w) => w.chargeDeltaNanocredits !== 0n);
+    for (const w of todo) {
+      const requested = -w.chargeDeltaNanocredits;
+      const r = await adjust(deps.store, {
+        type: 'AdjustCredits',
+        accountId: w.accountId,
+        idempotencyKey: `correction:${command.correctionId}:${w.accountId}`,
+        now: command.now,
+        adjustmentId: adjustmentIdFor(command.correctionId),
+        amountNanocredits: requested,
+        reasonCode,
+        reference: command.correctionId,
+        actor: command.actor,
+      });
+      adjustments.push({
+        accountId: w.accountId,
+        workspaceId: w.workspaceId,
+        requestedNanocredits: requested,
+        adjustedNanocredits: r.adjustedNanocredits,
+        uncollectedNanocredits:
+          r.outcome === 'capped' || r.outcome === 'nothing_to_collect'
+            ? r.adjustedNanocredits - requested
+            : 0n,
+        outcome: r.outcome,
+        ...(r.error ? { error: r.error } : {}),
+      });
+      options.onAdjustment?.(adjustments.length, todo.length);
+    }
+  }
+
+  const rebuild =
+    options.rebuild === false
+      ? null
+      : await rebuildProjections(deps.pool, deps.store, [marginsProjection], {
+          onProgress: options.onRebuildProgress,
+          batchSize: options.rebuildBatchSize,
+        });
+  return {
+    correctionId: command.correctionId,
+    appended: written.events.length > 0,
+    preview,
+    adjustments,
+    rebuild,
+  };
+}

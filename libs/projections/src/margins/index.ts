@@ -1,0 +1,4 @@
+export * from './rating';
+export * from './queries';
+export * from './preview';
+export * from './corrections';
