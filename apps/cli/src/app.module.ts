@@ -12,6 +12,8 @@ import { GatewayModule } from '../../gateway/src/gateway.module';
 import { PaymentsModule } from '../../portal/src/payments/payments.module';
 import { PortalModule } from '../../portal/src/portal.module';
 import { WebhooksModule } from '../../portal/src/webhooks/webhooks.module';
+import { alertsConfigFromEnv } from '../../portal/src/alerts/alerts-config';
+import { AlertsModule } from '../../portal/src/alerts/alerts.module';
 import { ProjectorModule } from '../../projector/src/projector.module';
 import { DemoUpstreamController } from './demo/demo-upstream.controller';
 import { HealthController } from './health/health.controller';
@@ -108,6 +110,12 @@ export class AppModule {
           config: options.payments,
         }),
         WebhooksModule,
+        AlertsModule.forRoot({
+          pool,
+          store,
+          masterKey: config.masterKey,
+          reactor: alertsConfigFromEnv(process.env),
+        }),
         InvoicingModule.forRoot({ pool, store }),
         ProjectorModule.forRoot({ pool, store, projections: ALL_PROJECTIONS }),
       ],

@@ -28,6 +28,7 @@ import {
 import { formatCredits, formatCreditsTrimmed, formatMoney } from '@tollgate/money';
 import { listOrders, type BillingProfile, type PaymentsService } from '@tollgate/payments';
 import { INVOICE_DOWNLOADS } from '../../../cli/src/invoicing/invoicing.module';
+import { lowBalanceBanner } from '../alerts/alerts.service';
 import { GatewayAdmin, type ApiKeyListing } from '../../../gateway/src/catalog/gateway-admin';
 import { CurrentUser, CurrentWorkspace } from '../identity/decorators';
 import { WorkspaceMemberGuard, WorkspaceRoles } from '../identity/guards';
@@ -149,9 +150,10 @@ export class WorkspacePagesController {
   ): Promise<void> {
     const accountId = access.workspace.id;
     const days = chartDays(new Date(), SPEND_CHART_DAYS);
-    const [balance, spend] = await Promise.all([
+    const [balance, spend, lowBalance] = await Promise.all([
       this.reads.balance(accountId),
       this.reads.dailySpend(accountId, days[0]),
+      lowBalanceBanner(this.pool, accountId),
     ]);
     this.send(reply, 200, 'dashboard', principal, access, {
       balance: {
@@ -165,6 +167,7 @@ export class WorkspacePagesController {
       },
       chart: buildSpendChart(spend, days),
       chartDays: SPEND_CHART_DAYS,
+      lowBalance: lowBalance && { threshold: formatCreditsTrimmed(lowBalance.thresholdNanocredits) },
     });
   }
 

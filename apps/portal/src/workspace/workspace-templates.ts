@@ -8,6 +8,7 @@ export const WORKSPACE_NAV_PARTIAL = `
     <li><a href="/w/{{ws.id}}/keys"{{#if (eq section "keys")}} aria-current="page"{{/if}}>API keys</a></li>
     <li><a href="/w/{{ws.id}}/billing"{{#if (eq section "billing")}} aria-current="page"{{/if}}>Billing</a></li>
     <li><a href="/w/{{ws.id}}/statement"{{#if (eq section "statement")}} aria-current="page"{{/if}}>Statement</a></li>
+    <li><a href="/w/{{ws.id}}/alerts"{{#if (eq section "alerts")}} aria-current="page"{{/if}}>Alerts</a></li>
     <li><a href="/w/{{ws.id}}">Members</a></li>
   </ul>
 </nav>
@@ -18,6 +19,7 @@ export const WORKSPACE_NAV_PARTIAL = `
 export const DASHBOARD_TEMPLATE = `
 <h1>{{ws.name}}</h1>
 {{> wsnav}}
+{{#if lowBalance}}<div class="alert alert-error" role="alert" id="low-balance-banner">Low balance: your balance is below your alert threshold of {{lowBalance.threshold}} credits. <a href="/w/{{ws.id}}/billing">Buy credits</a> or <a href="/w/{{ws.id}}/alerts">change alerts</a>.</div>{{/if}}
 <section aria-labelledby="balance-h">
   <h2 id="balance-h">Balance (credits)</h2>
   <div class="grid">

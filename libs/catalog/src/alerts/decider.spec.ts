@@ -22,7 +22,7 @@ const set = (
 const observe = (available: bigint, position: string): AlertsCommand => ({
   type: 'ObserveBalance',
   workspaceId: WS,
-  availableNanocredits: available,
+  balanceNanocredits: available,
   observedPosition: position,
   now: NOW,
 });
@@ -108,7 +108,7 @@ describe('low-balance alerts decider', () => {
           data: {
             workspaceId: WS,
             thresholdNanocredits: '10000000000',
-            availableNanocredits: '7000000000',
+            balanceNanocredits: '7000000000',
             observedPosition: '2/0',
             at: NOW.toISOString(),
           },

@@ -24,10 +24,14 @@ export type AlertsCommand =
       now: Date;
     }
   | {
-      /** What the balance watcher saw: the available balance as of a read-model position. */
+      /**
+       * What the balance watcher saw: the posted balance (net of all recorded usage) as of a read-model
+       * position. Credits a gateway merely reserves in flight are not subtracted: a lease taken and
+       * settled a second later would otherwise cross and recover a threshold on every lease.
+       */
       type: 'ObserveBalance';
       workspaceId: string;
-      availableNanocredits: bigint;
+      balanceNanocredits: bigint;
       observedPosition: string;
       now: Date;
     };
@@ -41,7 +45,7 @@ export interface AlertsSettings {
 export interface AlertsState {
   settings: AlertsSettings | null;
   secretHint: string | null;
-  /** Thresholds the available balance is below now (each crossed once, until it recovers). */
+  /** Thresholds the balance is below now (each crossed once, until it recovers). */
   below: bigint[];
   /** Position of the last observation that produced an event; older observations are stale. */
   lastObservedPosition: string | null;
@@ -132,12 +136,12 @@ function decideObserve(
   const events: AlertsEvent[] = [];
   const base = {
     workspaceId: c.workspaceId,
-    availableNanocredits: c.availableNanocredits.toString(),
+    balanceNanocredits: c.balanceNanocredits.toString(),
     observedPosition: c.observedPosition,
     at: c.now.toISOString(),
   };
   for (const threshold of s.settings.thresholdsNanocredits) {
-    const isBelow = c.availableNanocredits < threshold;
+    const isBelow = c.balanceNanocredits < threshold;
     const wasBelow = s.below.includes(threshold);
     if (isBelow && !wasBelow)
       events.push({
@@ -155,7 +159,7 @@ function decideObserve(
 
 /**
  * The `workspace-alerts-{workspaceId}` stream: low-balance settings, the webhook secret, and crossings.
- * A threshold is crossed when the available balance goes below it and recovers when it is back at or
+ * A threshold is crossed when the balance goes below it and recovers when it is back at or
  * above it; in between, further observations below it emit nothing, so each crossing is one event.
  */
 export const alertsDecider: Decider<AlertsCommand, AlertsEvent, AlertsState> = {

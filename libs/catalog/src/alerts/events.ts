@@ -36,23 +36,23 @@ export const AlertWebhookSecretRotatedSchema = z.object({
   at: isoTimestamp,
 });
 
-/** The available balance went from at or above a threshold to below it. */
+/** The balance (posted, see ObserveBalance) went from at or above a threshold to below it. */
 export const LowBalanceThresholdCrossedSchema = z.object({
   eventVersion,
   workspaceId: id,
   thresholdNanocredits: nonNegativeNanocredits,
-  availableNanocredits: nanocredits,
+  balanceNanocredits: nanocredits,
   observedPosition,
   /** When the watcher saw the balance (the crossing happened at or before this instant). */
   at: isoTimestamp,
 });
 
-/** The available balance is at or above a threshold it had crossed. */
+/** The balance is at or above a threshold it had crossed. */
 export const LowBalanceRecoveredSchema = z.object({
   eventVersion,
   workspaceId: id,
   thresholdNanocredits: nonNegativeNanocredits,
-  availableNanocredits: nanocredits,
+  balanceNanocredits: nanocredits,
   observedPosition,
   at: isoTimestamp,
 });
