@@ -1,4 +1,5 @@
 import { invoicesProjection } from '@tollgate/invoicing';
+import { workspaceRulesProjection } from '@tollgate/projections';
 import { paymentOrdersProjection } from '@tollgate/payments';
 import { auditLogProjection, LEDGER_PROJECTIONS, marginsProjection, type AnyProjection } from '@tollgate/projections';
 
@@ -7,6 +8,7 @@ export const ALL_PROJECTIONS: readonly AnyProjection[] = [
   ...LEDGER_PROJECTIONS,
   paymentOrdersProjection as AnyProjection,
   invoicesProjection as AnyProjection,
+  workspaceRulesProjection,
   auditLogProjection,
   marginsProjection,
 ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -18,7 +19,7 @@ import {
   DEFAULT_PROXY_OPTIONS,
   DEFAULT_UPSTREAM_POOL,
   GatewayProxy,
-  KeyRateLimiter,
+  WorkspaceGovernor,
   KeySpendTracker,
   UpstreamPools,
   warmTokenizer,
@@ -34,6 +35,12 @@ import { GATEWAY_CATALOG_COMPONENT, GATEWAY_CATALOG_MIGRATIONS } from './catalog
 import { PostgresCatalog } from './catalog/postgres-catalog';
 import { OpenAiErrorFilter } from './http/openai-error.filter';
 import { OpenAiController } from './http/openai.controller';
+import {
+  WorkspaceRulesController,
+  workspaceRulesProviders,
+  WorkspaceRulesService,
+  type WorkspaceRulesOptions,
+} from './workspace-rules';
 import { SecretBox } from './secrets/secret-box';
 
 export interface GatewayModuleOptions {
@@ -58,6 +65,8 @@ export interface GatewayModuleOptions {
    * a global CommandBus with the ledger handlers, so only the all-in-one app turns it on. Default false.
    */
   adminApi?: boolean;
+  /** Workspace provider policy and shared quotas: slice/cache tuning (tests), projection placement. */
+  workspaceRules?: Partial<Omit<WorkspaceRulesOptions, 'pool'>>;
 }
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
@@ -146,7 +155,13 @@ export class GatewayModule {
           new CatalogCache(catalog, { ...DEFAULT_CATALOG_CACHE, ...options.cache, now }),
         inject: [PostgresCatalog],
       },
-      { provide: KeyRateLimiter, useFactory: () => new KeyRateLimiter(now) },
+      ...workspaceRulesProviders({
+        pool: options.pool,
+        holder: `gw-${process.pid}-${randomUUID().slice(0, 8)}`,
+        migrate: options.migrate !== false,
+        runProjection: true,
+        ...options.workspaceRules,
+      }),
       { provide: KeySpendTracker, useFactory: () => new KeySpendTracker() },
       {
         provide: CircuitBreakers,
@@ -172,14 +187,14 @@ export class GatewayModule {
           catalog: CatalogCache,
           pools: UpstreamPools,
           breakers: CircuitBreakers,
-          rateLimiter: KeyRateLimiter,
+          governor: WorkspaceGovernor,
           keySpend: KeySpendTracker,
         ) =>
           new GatewayProxy(
-            { catalog, admission: options.admission, pools, breakers, rateLimiter, keySpend },
+            { catalog, admission: options.admission, pools, breakers, governor, keySpend },
             { ...DEFAULT_PROXY_OPTIONS, ...options.proxy, now, random: Math.random },
           ),
-        inject: [CatalogCache, UpstreamPools, CircuitBreakers, KeyRateLimiter, KeySpendTracker],
+        inject: [CatalogCache, UpstreamPools, CircuitBreakers, WorkspaceGovernor, KeySpendTracker],
       },
       GatewayLifecycle,
       { provide: APP_FILTER, useClass: OpenAiErrorFilter },
@@ -187,12 +202,20 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       controllers: options.adminApi
-        ? [OpenAiController, AdminCatalogController, AdminDocsController]
+        ? [OpenAiController, AdminCatalogController, AdminDocsController, WorkspaceRulesController]
         : [OpenAiController],
       providers: options.adminApi
         ? [...providers, { provide: ADMIN_API_POOL, useValue: options.pool }]
         : providers,
-      exports: [GatewayAdmin, CatalogCache, GatewayProxy, CREDIT_ADMISSION, GatewayLifecycle],
+      exports: [
+        GatewayAdmin,
+        CatalogCache,
+        GatewayProxy,
+        CREDIT_ADMISSION,
+        GatewayLifecycle,
+        WorkspaceGovernor,
+        WorkspaceRulesService,
+      ],
     };
   }
 }

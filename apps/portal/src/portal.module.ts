@@ -5,6 +5,7 @@ import { AdminProjectionsPagesController } from './admin/admin-projections-pages
 import { AdminServices } from './admin/admin-services';
 import { AdminWorkspacesController } from './admin/admin-workspaces.controller';
 import { ProjectionRebuilds } from './admin/projection-rebuilds';
+import { CustomerApiDocsController } from './identity/api-docs.controller';
 import { AuthController } from './identity/auth.controller';
 import { AdminGuard, SessionGuard, WorkspaceMemberGuard } from './identity/guards';
 import { MeController } from './identity/me.controller';
@@ -32,6 +33,7 @@ export class PortalModule {
       controllers: [
         AuthController,
         MeController,
+        CustomerApiDocsController,
         PagesController,
         AdminPagesController,
         AccountController,

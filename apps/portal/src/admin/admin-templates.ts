@@ -377,7 +377,7 @@ export const ADMIN_PROJECTIONS_TEMPLATE = `
   <h2 id="rebuild-h">Rebuild</h2>
   <div id="rebuild-progress" data-status-url="/admin/projections/status.json" data-state="{{job.state}}" aria-live="polite">
     {{#if job}}
-    <p>Rebuild #{{job.id}} of {{job.projectionList}}: <strong class="rebuild-state">{{job.state}}</strong>{{#if job.phase}}, <span class="rebuild-phase">{{job.phase}}</span>{{/if}}.</p>
+    <p>Rebuild #{{job.id}} of {{job.projectionList}}: <strong class="rebuild-state">{{job.state}}</strong>{{#if running}} (<span class="rebuild-phase">{{job.phase}}</span>){{/if}}.</p>
     <progress max="100" value="{{job.percent}}" aria-label="Rebuild progress">{{job.percent}} %</progress>
     <p class="muted rebuild-detail">{{job.detail}}</p>
     {{#if job.error}}<p class="alert alert-error">{{job.error}}</p>{{/if}}

@@ -161,7 +161,9 @@ export class QuotaSlices {
     for (let i = 0; i < hold.slices.length; i++) {
       const s = hold.slices[i];
       s.used += actual[i] - hold.amounts[i];
-      if (s.ref.metric !== 'concurrent' && s.ref.metric !== 'requests') s.unreported += actual[i];
+      // Requests were reported when taken (a released one is taken back); the rest when known.
+      if (s.ref.metric === 'requests') s.unreported += actual[i] - hold.amounts[i];
+      else if (s.ref.metric !== 'concurrent') s.unreported += actual[i];
       s.lastUseMs = now;
     }
   }
@@ -328,6 +330,11 @@ export class QuotaSlices {
     } finally {
       s.waiting -= need;
     }
+  }
+
+  /** The slice a demand draws on (for showing limits even when nothing was taken). */
+  sliceFor(d: QuotaDemand): Slice {
+    return this.slice(d, this.options.now());
   }
 
   private slice(d: QuotaDemand, now: number): Slice {

@@ -28,6 +28,8 @@ export interface ProviderRecord {
   baseUrl: string;
   /** Decrypted upstream key; lives only in memory. */
   apiKey: string;
+  /** Residency tag such as "eu" (workspace rule "only providers tagged X"); null/absent = none. */
+  region?: string | null;
 }
 
 export interface DeploymentRecord {

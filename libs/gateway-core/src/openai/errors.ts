@@ -6,6 +6,7 @@ export type GatewayErrorCode =
   | 'invalid_api_key'
   | 'insufficient_quota'
   | 'model_not_allowed'
+  | 'model_not_allowed_by_policy'
   | 'model_not_found'
   | 'route_not_found'
   | 'invalid_request'
@@ -29,6 +30,8 @@ export const ERROR_MAPPINGS: Readonly<Record<GatewayErrorCode, ErrorMapping>> = 
   invalid_api_key: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key' },
   insufficient_quota: { status: 402, type: 'insufficient_quota', code: 'insufficient_quota' },
   model_not_allowed: { status: 403, type: 'permission_error', code: 'model_not_allowed' },
+  // The workspace's provider policy leaves no deployment of the model (#10).
+  model_not_allowed_by_policy: { status: 403, type: 'permission_error', code: 'model_not_allowed_by_policy' },
   model_not_found: { status: 404, type: 'invalid_request_error', code: 'model_not_found' },
   route_not_found: { status: 404, type: 'invalid_request_error', code: 'unknown_url' },
   invalid_request: { status: 400, type: 'invalid_request_error', code: 'invalid_request' },

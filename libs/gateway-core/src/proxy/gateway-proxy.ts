@@ -9,7 +9,7 @@ import type {
   UsageStatus,
 } from '../admission/admission';
 import type { KeySpendTracker } from '../admission/key-spend';
-import type { KeyRateLimiter } from '../admission/rate-limiter';
+import type { QuotaTicket, WorkspaceGovernor } from '../admission/workspace-governor';
 import {
   costProfileKey,
   versionAt,
@@ -35,7 +35,8 @@ export interface GatewayProxyDeps {
   admission: CreditAdmission;
   pools: UpstreamPools;
   breakers: CircuitBreakers;
-  rateLimiter: KeyRateLimiter;
+  /** Workspace provider policy and quotas (per workspace and per key), shared across instances. */
+  governor: WorkspaceGovernor;
   keySpend: KeySpendTracker;
 }
 
@@ -108,6 +109,7 @@ interface Exchange {
   stream: boolean;
   clientClosed: boolean;
   abort: AbortController;
+  quota: QuotaTicket | null;
 }
 
 /**
@@ -158,7 +160,7 @@ export class GatewayProxy {
   }
 
   private async serve(req: ProxyRequest, res: ServerResponse): Promise<void> {
-    const { catalog, rateLimiter, keySpend, admission } = this.deps;
+    const { catalog, governor, keySpend, admission } = this.deps;
     const key = await this.authenticate(req.authorization);
     const body = parseRequest(req.endpoint, req.body) as Record<string, unknown> & { model: string };
     const snapshot = await catalog.snapshot();
@@ -192,9 +194,10 @@ export class GatewayProxy {
     }
     if (candidates.length === 0)
       throw new GatewayError('upstream_unavailable', `No deployment of '${alias.name}' is available.`);
-
-    if (!rateLimiter.tryAcquire(key.id, key))
-      throw new GatewayError('rate_limited', 'Rate limit reached for this API key; retry after a minute.');
+    const pendingRules = governor.rulesFor(key.workspaceId);
+    const rules = pendingRules instanceof Promise ? await pendingRules : pendingRules;
+    // Only what the workspace's policy allows is ever priced, ordered or tried (fallback included).
+    const routable = governor.allowedDeployments(rules, alias.name, candidates, (c) => c.provider.region);
 
     const promptBound = promptTokensUpperBound(req.bodyBytes);
     const outputBound =
@@ -202,21 +205,28 @@ export class GatewayProxy {
         ? 0
         : maxOutputTokens(body as { max_tokens?: number | null }, alias.defaultMaxOutputTokens);
     let worstCase = 0n;
-    for (const c of candidates) {
+    for (const c of routable) {
       const w = worstCaseNanocredits(promptBound, outputBound, c.prices);
       if (w > worstCase) worstCase = w;
     }
-    if (!keySpend.tryHold(key, worstCase))
+    // Tokens per minute count OpenAI's way: prompt estimate + output cap now, actual usage at settle.
+    const governed = governor.admit(key, rules, Math.ceil(req.bodyBytes / 4) + outputBound, worstCase, res);
+    const quota = governed instanceof Promise ? await governed : governed;
+    if (!keySpend.tryHold(key, worstCase)) {
+      governor.release(quota);
       throw new GatewayError('spend_limit_reached', 'This API key has reached its spend limit.');
+    }
     let ticket: AdmissionTicket | null;
     try {
       ticket = await admission.admit(key.accountId, worstCase);
     } catch (err) {
       keySpend.settle(key, worstCase, 0n);
+      governor.release(quota);
       throw err;
     }
     if (!ticket) {
       keySpend.settle(key, worstCase, 0n);
+      governor.release(quota);
       throw new GatewayError(
         'insufficient_quota',
         'You exceeded your current quota: not enough credits for this request.',
@@ -230,6 +240,7 @@ export class GatewayProxy {
       stream: req.endpoint !== 'embeddings' && body.stream === true,
       clientClosed: false,
       abort: new AbortController(),
+      quota,
     };
     res.once('close', () => {
       if (!res.writableFinished) {
@@ -243,8 +254,8 @@ export class GatewayProxy {
     let lastCandidate: Candidate | null = null;
     let error: GatewayError | null = null;
     try {
-      const order = orderDeployments(candidates, {
-        policy: alias.policy,
+      const order = orderDeployments(routable, {
+        policy: governor.routingPolicy(rules, alias.policy),
         random: this.options.random,
         costOf: (c) => (c.cost ? worstCaseNanocredits(promptBound, outputBound, c.cost) : null),
       });
@@ -298,7 +309,11 @@ export class GatewayProxy {
         }
       }
       if (!served && !error && !res.headersSent && !exchange.clientClosed)
-        error = exhaustedError(lastFailure, tried);
+        error = governor.explainFailure(
+          rules,
+          routable.length < candidates.length,
+          exhaustedError(lastFailure, tried),
+        );
     } finally {
       this.finish(exchange, key, alias.name, ticket, worstCase, served, lastCandidate, attempts);
     }
@@ -512,7 +527,7 @@ export class GatewayProxy {
       occurredAt: new Date(this.options.now()),
     };
     this.deps.keySpend.settle(key, heldNanocredits, price);
-    this.deps.rateLimiter.addTokens(key.id, usage.promptTokens + usage.completionTokens);
+    this.deps.governor.settle(ex.quota, usage.promptTokens + usage.completionTokens, price);
     this.deps.admission.settle(ticket, record);
   }
 }

@@ -1,3 +1,4 @@
 export * from './circuit-breaker';
 export * from './fallback';
 export * from './router';
+export * from './policy';

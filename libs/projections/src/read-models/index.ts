@@ -7,6 +7,7 @@ import { requestLogProjection } from './request-log.projection';
 import { statementLinesProjection } from './statement-lines.projection';
 
 export * from './facts';
+export * from './workspace-rules.projection';
 export { balancesProjection, dailyUsageProjection, requestLogProjection, statementLinesProjection };
 
 /** Every ledger read model, in the order status lists them. */
