@@ -11,6 +11,7 @@ import {
 import { ALL_PROJECTIONS } from './projections';
 import { migrateAll } from './commands/migrate';
 import { startCommand } from './commands/start';
+import { registerCorrectionsCommands } from './corrections/register';
 import { withRuntime } from './runtime';
 
 const program = new Command('tollgate').description('Tollgate: AI gateway with a prepaid-credits ledger');
@@ -79,6 +80,8 @@ program
   .action(async (opts: { json?: boolean }) => {
     exitWith(await withRuntime((rt) => verifyCommand(rt, opts, process.stdout, process.stderr)));
   });
+
+registerCorrectionsCommands(program, exitWith);
 
 const admin = program.command('admin').description('operator administrators');
 admin

@@ -7,8 +7,10 @@ import {
   type CorrectionEvent,
 } from '@tollgate/catalog';
 import {
+  comparePositions,
   DomainError,
   handleCommand,
+  type GlobalPosition,
   isDomainError,
   type Decider,
   type EventStore,
@@ -135,6 +137,21 @@ export interface ApplyOptions {
   rebuildBatchSize?: number;
 }
 
+const VISIBLE_TIMEOUT_MS = 30_000;
+const VISIBLE_POLL_MS = 50;
+
+async function waitUntilVisible(
+  store: EventStore,
+  position: GlobalPosition,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (comparePositions(await store.headPosition(), position) < 0) {
+    if (Date.now() > deadline) return; // the live projection applies them when they show
+    await new Promise((ok) => setTimeout(ok, VISIBLE_POLL_MS));
+  }
+}
+
 export function adjustmentIdFor(correctionId: string): string {
   return `correction-${correctionId}`;
 }
@@ -176,6 +193,7 @@ function rerateDecider(outcome: {
 
 async function adjust(
   store: EventStore,
+  appendedAt: (p: GlobalPosition) => void,
   command: AdjustCredits,
 ): Promise<Pick<AdjustmentOutcome, 'adjustedNanocredits' | 'outcome' | 'error'>> {
   const seen = { capped: null as bigint | null, already: false };
@@ -193,6 +211,7 @@ async function adjust(
         return parsed;
       },
     });
+    if (result.position) appendedAt(result.position);
     if (seen.already) return { adjustedNanocredits: 0n, outcome: 'already_adjusted' };
     const booked = result.events.find((e) => e.type === 'CreditsAdjusted');
     if (!booked) return { adjustedNanocredits: 0n, outcome: 'nothing_to_collect' };
@@ -236,23 +255,30 @@ export async function applyCorrection(
     },
   });
 
+  let last: GlobalPosition | undefined = written.position;
   const adjustments: AdjustmentOutcome[] = [];
   if (command.rerate) {
     const reasonCode = command.type === 'CorrectCostProfile' ? REASON_CODE.cost : REASON_CODE.price;
     const todo = preview.workspaces.filter((w) => w.chargeDeltaNanocredits !== 0n);
     for (const w of todo) {
       const requested = -w.chargeDeltaNanocredits;
-      const r = await adjust(deps.store, {
-        type: 'AdjustCredits',
-        accountId: w.accountId,
-        idempotencyKey: `correction:${command.correctionId}:${w.accountId}`,
-        now: command.now,
-        adjustmentId: adjustmentIdFor(command.correctionId),
-        amountNanocredits: requested,
-        reasonCode,
-        reference: command.correctionId,
-        actor: command.actor,
-      });
+      const r = await adjust(
+        deps.store,
+        (p) => {
+          if (!last || comparePositions(p, last) > 0) last = p;
+        },
+        {
+          type: 'AdjustCredits',
+          accountId: w.accountId,
+          idempotencyKey: `correction:${command.correctionId}:${w.accountId}`,
+          now: command.now,
+          adjustmentId: adjustmentIdFor(command.correctionId),
+          amountNanocredits: requested,
+          reasonCode,
+          reference: command.correctionId,
+          actor: command.actor,
+        },
+      );
       adjustments.push({
         accountId: w.accountId,
         workspaceId: w.workspaceId,
@@ -269,6 +295,10 @@ export async function applyCorrection(
     }
   }
 
+  // The rebuild reads up to the head readers can see; an older transaction elsewhere can hide our
+  // appends for a moment, so wait (bounded) until they are visible. The live projection would catch
+  // them anyway; this makes the rebuilt version include them from the start.
+  if (options.rebuild !== false && last) await waitUntilVisible(deps.store, last, VISIBLE_TIMEOUT_MS);
   const rebuild =
     options.rebuild === false
       ? null

@@ -31,6 +31,8 @@ interface Row {
   delta: string;
 }
 
+jest.setTimeout(30_000);
+
 describe('margins read model, corrections and re-rating', () => {
   let env: ProjectionTestEnv;
   let runner: ProjectionRunner;
@@ -376,7 +378,7 @@ describe('margins read model, corrections and re-rating', () => {
     let stop = false;
     let appended = 0;
     const traffic = (async () => {
-      for (let lease = 0; !stop && lease < 200; lease++) {
+      for (let lease = 0; !stop && lease < 80; lease++) {
         await put(
           `usage-a9-t${lease}`,
           Array.from({ length: 25 }, (_, i) =>
@@ -397,12 +399,16 @@ describe('margins read model, corrections and re-rating', () => {
       }
     })();
     await new Promise((ok) => setTimeout(ok, 100));
+    const atStart = appended;
     const [underTraffic] = await rebuildProjections(env.pool, env.store, [marginsProjection], {
       batchSize: 100,
     });
+    const atEnd = appended;
     stop = true;
     await traffic;
     expect(underTraffic.ok).toBe(true);
+    // Usage really was appended while the rebuild ran.
+    expect(atEnd).toBeGreaterThan(atStart);
     await caughtUp();
     const live = await dumpProjection(env.pool, marginsProjection);
     const { rows: n } = await env.pool.query<{ n: string }>(
@@ -414,5 +420,5 @@ describe('margins read model, corrections and re-rating', () => {
     const [quiet] = await rebuildProjections(env.pool, env.store, [marginsProjection]);
     expect(quiet.ok).toBe(true);
     expect(await dumpProjection(env.pool, marginsProjection)).toBe(live);
-  });
+  }, 60_000);
 });
