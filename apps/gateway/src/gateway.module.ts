@@ -27,6 +27,7 @@ import {
   type CircuitBreakerOptions,
   type CreditAdmission,
   type GatewayProxyOptions,
+  type ProxyObserver,
   type UpstreamPoolOptions,
 } from '@tollgate/gateway-core';
 import { ADMIN_API_POOL, AdminCatalogController, AdminDocsController } from './admin';
@@ -67,6 +68,8 @@ export interface GatewayModuleOptions {
   adminApi?: boolean;
   /** Workspace provider policy and shared quotas: slice/cache tuning (tests), projection placement. */
   workspaceRules?: Partial<Omit<WorkspaceRulesOptions, 'pool'>>;
+  /** Metrics, request log and traces of /v1 requests (GatewayTelemetry); absent: none. */
+  observer?: ProxyObserver;
 }
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
@@ -191,7 +194,15 @@ export class GatewayModule {
           keySpend: KeySpendTracker,
         ) =>
           new GatewayProxy(
-            { catalog, admission: options.admission, pools, breakers, governor, keySpend },
+            {
+              catalog,
+              admission: options.admission,
+              pools,
+              breakers,
+              governor,
+              keySpend,
+              observer: options.observer,
+            },
             { ...DEFAULT_PROXY_OPTIONS, ...options.proxy, now, random: Math.random },
           ),
         inject: [CatalogCache, UpstreamPools, CircuitBreakers, WorkspaceGovernor, KeySpendTracker],

@@ -16,9 +16,16 @@ const EnvSchema = z.object({
   TOLLGATE_ADMIN_TOKEN: z.string().min(16).optional(),
   TOLLGATE_MASTER_KEY: z.string().optional(),
   TOLLGATE_SEED_DEMO: z.enum(['true', 'false']).optional(),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
   TOLLGATE_COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  TOLLGATE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  TOLLGATE_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 });
+
+/** Every variable `loadConfig` reads (the README's configuration table documents each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -35,7 +42,15 @@ export interface TollgateConfig {
   /** 32 bytes for AES-256-GCM of upstream credentials. */
   masterKey: Buffer;
   seedDemo: boolean;
-  logLevel: Env['LOG_LEVEL'];
+  /** `silent` by default under jest (NODE_ENV=test), so tests stay quiet. */
+  logLevel: NonNullable<Env['LOG_LEVEL']>;
+  /** OTLP/HTTP endpoint for traces; unset: tracing off. */
+  otelEndpoint?: string;
+  otelServiceName?: string;
+  /** Bound on a graceful stop (in-flight requests, usage flush, lease settlement) before exit 1. */
+  shutdownTimeoutMs: number;
+  /** Time /readyz answers 503 before the listener closes, so load balancers stop routing first. */
+  shutdownDelayMs: number;
   /** Always mark session cookies Secure (behind a TLS-terminating proxy). */
   cookieSecure: boolean;
 }
@@ -77,7 +92,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     adminTokenGenerated: admin.generated,
     masterKey,
     seedDemo: e.TOLLGATE_SEED_DEMO ? e.TOLLGATE_SEED_DEMO === 'true' : !e.DATABASE_URL,
-    logLevel: e.LOG_LEVEL,
+    logLevel: e.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    otelEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    otelServiceName: e.OTEL_SERVICE_NAME,
+    shutdownTimeoutMs: e.TOLLGATE_SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.TOLLGATE_SHUTDOWN_DELAY_MS,
     cookieSecure: e.TOLLGATE_COOKIE_SECURE === 'true',
   };
 }

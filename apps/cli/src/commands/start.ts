@@ -5,6 +5,19 @@ import { Pool } from 'pg';
 import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/platform';
 import { paymentsConfigFromEnv } from '@tollgate/payments';
 import { CommandBus } from '@nestjs/cqrs';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { CircuitBreakers, type LeaseAdmission } from '@tollgate/gateway-core';
+import {
+  Readiness,
+  registerOpsRoutes,
+  startProcessTelemetry,
+  withTimeout,
+  type ProcessTelemetry,
+} from '@tollgate/observability';
+import { CREDIT_ADMISSION } from '../../../gateway/src/gateway.module';
+import { projectionLagSource } from '../../../projector/src/projector-metrics';
+import { ALL_PROJECTIONS } from '../projections';
 import { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
 import { acceptRawWebhookBodies } from '../../../portal/src/webhooks/raw-body';
 import { AppModule } from '../app.module';
@@ -12,7 +25,6 @@ import { seedDemo, type DemoLogins } from '../demo/demo-seed';
 import { openEventStore } from '../runtime';
 import { migrateAll } from './migrate';
 
-const SHUTDOWN_GRACE_MS = 10_000;
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export interface RunningTollgate {
@@ -20,14 +32,29 @@ export interface RunningTollgate {
   url: string;
   config: TollgateConfig;
   demo?: DemoLogins;
+  telemetry: ProcessTelemetry;
+  /** What /readyz reports; `markShuttingDown` turns it to 503 before the listener closes. */
+  readiness: Readiness;
+  /**
+   * Graceful stop: stop accepting, finish in-flight requests, stop projectors at a checkpoint, flush
+   * usage and settle every lease, then close the stores. Bounded by the callers' timer.
+   */
   close(): Promise<void>;
+}
+
+export interface BootstrapOptions {
+  /** Where JSON logs go (default stdout); tests capture them here. */
+  logDestination?: DestinationStream;
 }
 
 /** Opens the database (embedded unless DATABASE_URL), migrates, and serves every app on one port. */
 export async function bootstrap(
   config: TollgateConfig,
   say: (line: string) => void,
+  options: BootstrapOptions = {},
 ): Promise<RunningTollgate> {
+  const telemetry = startProcessTelemetry(config, 'all-in-one', { logDestination: options.logDestination });
+  const unregister: (() => void)[] = [];
   const db = await openRuntimeDatabase(config, say);
   const pool = new Pool({ connectionString: db.url, max: 20 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -37,12 +64,41 @@ export async function bootstrap(
     await migrateAll(pool, say);
     const payments = paymentsConfigFromEnv({ ...process.env, PORT: String(config.port) });
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, pool, store, payments }),
+      AppModule.forRoot({
+        config,
+        pool,
+        store,
+        payments,
+        logger: telemetry.logger,
+        gatewayTelemetry: telemetry.gateway(),
+      }),
       new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
       { logger: ['error', 'warn'], rawBody: true },
     );
+    // Nest's own messages as JSON lines too; its start-up chatter (routes mapped) stays below the bar.
+    app.useLogger(app.get(NestPinoLogger));
+    app.useLogger(config.logLevel === 'debug' ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn']);
     acceptRawWebhookBodies(app.getHttpAdapter().getInstance());
-    app.enableShutdownHooks();
+    const admission = app.get<LeaseAdmission>(CREDIT_ADMISSION);
+    const breakers = app.get(CircuitBreakers);
+    const { metrics } = telemetry;
+    unregister.push(
+      metrics.addLeaseSource(() => admission.stats()),
+      metrics.addCircuitSource(() => breakers.states()),
+      metrics.addProjectionSource(projectionLagSource(pool, store, ALL_PROJECTIONS)),
+    );
+    const readiness = new Readiness([
+      withTimeout('database', () => pool.query('SELECT 1')),
+      withTimeout('event store', () => store.headPosition()),
+      {
+        name: 'lease admission',
+        check: async () => {
+          if (!admission.stats().accepting) throw new Error('lease admission is closed');
+        },
+      },
+    ]);
+    registerOpsRoutes(app.getHttpAdapter().getInstance(), { metrics, readiness });
+    // Signals are handled by `startCommand` (readiness first, then this close), not by Nest.
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -61,14 +117,23 @@ export async function bootstrap(
       url,
       demo,
       config,
+      telemetry,
+      readiness,
       close: async () => {
+        readiness.markShuttingDown();
+        // Nest: projector stops at a checkpoint, the listener closes and in-flight requests finish,
+        // then the gateway flushes usage and settles its leases (GatewayLifecycle).
         await app.close();
+        for (const off of unregister) off();
+        await telemetry.shutdown();
         await store.close();
         await pool.end();
         await db.close();
       },
     };
   } catch (err) {
+    for (const off of unregister) off();
+    await telemetry.shutdown();
     await store.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await db.close().catch(() => undefined);
@@ -106,14 +171,29 @@ export async function startCommand(out: NodeJS.WritableStream = process.stdout):
     );
   }
 
+  say(`  metrics:      ${url}/metrics`);
+
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    say(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+    const log = running.telemetry.logger;
+    log.info({ signal }, 'shutting down');
+    say(`${signal}: shutting down (not ready; finishing requests, settling leases)`);
+    const force = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
     force.unref();
-    await running.close();
+    running.readiness.markShuttingDown();
+    if (config.shutdownDelayMs > 0) await new Promise((ok) => setTimeout(ok, config.shutdownDelayMs));
+    try {
+      await running.close();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    say('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -24,6 +24,7 @@ import {
 
 import { INVOICE_DOWNLOADS, INVOICE_SERVICE } from '../tokens';
 import { AdminInvoicesController, CustomerInvoicesController } from './invoices-api.controller';
+import { processMetrics } from '@tollgate/observability';
 
 export { INVOICE_DOWNLOADS, INVOICE_SERVICE };
 const INVOICING_RUNTIME = Symbol('INVOICING_RUNTIME');
@@ -106,7 +107,14 @@ export class InvoicingModule {
         series: [invoiceSeriesFromEnv()],
       });
       const reactor = new InvoicingReactor(service, paymentEventMapper(options.store));
-      const renderer = new PdfRenderer({ maxConcurrentRenders: MAX_CONCURRENT_RENDERS });
+      const metrics = processMetrics();
+      const renderer = new PdfRenderer({
+        maxConcurrentRenders: MAX_CONCURRENT_RENDERS,
+        onRender: (outcome, seconds) => {
+          metrics.invoiceRenders.labels(outcome).inc();
+          if (outcome === 'rendered') metrics.invoiceRenderDuration.observe(seconds);
+        },
+      });
       return {
         service,
         runner: new InvoicingReactorRunner(options.store, options.pool, reactor),

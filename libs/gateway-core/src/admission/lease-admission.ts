@@ -54,6 +54,19 @@ export const DEFAULT_LEASE_ADMISSION: Omit<LeaseAdmissionOptions, 'holder' | 'no
 
 const CLOSE_SETTLE_ROUNDS = 5;
 
+export interface LeaseAdmissionStats {
+  /** False once `close` began (shutdown): nothing more is admitted. */
+  accepting: boolean;
+  /** Leases reserved and not yet settled. */
+  openLeases: number;
+  /** Σ amount of those leases. */
+  leasedNanocredits: bigint;
+  /** Usage records settled in memory, not yet appended. */
+  pendingUsage: number;
+  /** Admitted requests not yet settled. */
+  inflight: number;
+}
+
 interface Lease {
   id: string;
   accountId: string;
@@ -155,6 +168,19 @@ export class LeaseAdmission implements CreditAdmission {
       if (round > 0) await new Promise((ok) => setTimeout(ok, 50 * round));
       await Promise.all([...this.open].map((l) => this.finishLease(l)));
     }
+  }
+
+  /** What this instance holds now (metrics, readiness); O(open leases), never on the request path. */
+  stats(): LeaseAdmissionStats {
+    let leasedNanocredits = 0n;
+    let pendingUsage = 0;
+    let inflight = 0;
+    for (const lease of this.open) {
+      leasedNanocredits += lease.amount;
+      pendingUsage += lease.pending.length;
+      inflight += lease.inflight;
+    }
+    return { accepting: !this.closed, openLeases: this.open.size, leasedNanocredits, pendingUsage, inflight };
   }
 
   /** Appends pending usage now (tests, shutdown). */

@@ -29,6 +29,7 @@ import { MAX_DEPLOYMENTS_PER_ALIAS, orderDeployments } from '../routing/router';
 import { responseText, SseEventSplitter, StreamTap } from '../upstream/sse';
 import { countChatPromptTokens, countPromptInputTokens, countTextTokens } from '../upstream/tokenizer';
 import { failureFromError, readBody, type UpstreamPools } from '../upstream/upstream-client';
+import type { ProxyObserver, RequestObserver } from './observer';
 
 export interface GatewayProxyDeps {
   catalog: CatalogCache;
@@ -38,6 +39,8 @@ export interface GatewayProxyDeps {
   /** Workspace provider policy and quotas (per workspace and per key), shared across instances. */
   governor: WorkspaceGovernor;
   keySpend: KeySpendTracker;
+  /** Metrics, request log and traces; absent: nothing is observed. */
+  observer?: ProxyObserver;
 }
 
 export interface GatewayProxyOptions {
@@ -110,6 +113,7 @@ interface Exchange {
   clientClosed: boolean;
   abort: AbortController;
   quota: QuotaTicket | null;
+  obs: RequestObserver | undefined;
 }
 
 /**
@@ -124,11 +128,15 @@ export class GatewayProxy {
   ) {}
 
   async handle(req: ProxyRequest, res: ServerResponse): Promise<void> {
+    const obs = this.deps.observer?.request(req.requestId, req.endpoint, req.startedAt);
+    let failure: unknown = null;
     try {
-      await this.serve(req, res);
+      await this.serve(req, res, obs);
     } catch (err) {
+      failure = err;
       sendError(res, req.requestId, err);
     }
+    obs?.end(res.statusCode, failure);
   }
 
   /** GET /v1/models: the aliases this key may use that are on sale now. */
@@ -159,7 +167,11 @@ export class GatewayProxy {
     return found;
   }
 
-  private async serve(req: ProxyRequest, res: ServerResponse): Promise<void> {
+  private async serve(
+    req: ProxyRequest,
+    res: ServerResponse,
+    obs: RequestObserver | undefined,
+  ): Promise<void> {
     const { catalog, governor, keySpend, admission } = this.deps;
     const key = await this.authenticate(req.authorization);
     const body = parseRequest(req.endpoint, req.body) as Record<string, unknown> & { model: string };
@@ -241,6 +253,7 @@ export class GatewayProxy {
       clientClosed: false,
       abort: new AbortController(),
       quota,
+      obs,
     };
     res.once('close', () => {
       if (!res.writableFinished) {
@@ -276,9 +289,11 @@ export class GatewayProxy {
         }
         tried++;
         lastCandidate = candidate;
+        obs?.attempt(candidate.id, candidate.providerId);
         const startedAt = performance.now();
         const result = await this.attempt(exchange, candidate);
         const latencyMs = Math.round(performance.now() - startedAt);
+        obs?.attemptEnded(result.kind === 'served' ? result.status : attemptStatus(result.failure));
         if (result.kind === 'served') {
           breaker.recordSuccess();
           attempts.push({
@@ -395,6 +410,7 @@ export class GatewayProxy {
     }
     if (ex.clientClosed || ex.res.destroyed)
       return { kind: 'served', usage: ZERO_USAGE, status: 'client_cancelled' };
+    ex.obs?.firstByte();
     ex.res.writeHead(200, {
       'content-type': 'application/json',
       'content-length': buf.length,
@@ -435,6 +451,7 @@ export class GatewayProxy {
             'x-request-id': ex.req.requestId,
           });
           started = true;
+          ex.obs?.firstByte();
         }
         if (!res.write(out)) await drained(res);
       }
@@ -528,6 +545,7 @@ export class GatewayProxy {
     };
     this.deps.keySpend.settle(key, heldNanocredits, price);
     this.deps.governor.settle(ex.quota, usage.promptTokens + usage.completionTokens, price);
+    ex.obs?.settled(record);
     this.deps.admission.settle(ticket, record);
   }
 }

@@ -1,1 +1,2 @@
 export * from './gateway-proxy';
+export * from './observer';

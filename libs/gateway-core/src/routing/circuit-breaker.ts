@@ -80,6 +80,11 @@ export class CircuitBreakers {
   private readonly breakers = new Map<string, CircuitBreaker>();
   constructor(private readonly options: CircuitBreakerOptions) {}
 
+  /** Each known deployment's state (metrics). */
+  *states(): IterableIterator<[deploymentId: string, state: CircuitState]> {
+    for (const [id, breaker] of this.breakers) yield [id, breaker.state];
+  }
+
   get(deploymentId: string): CircuitBreaker {
     let breaker = this.breakers.get(deploymentId);
     if (!breaker) {

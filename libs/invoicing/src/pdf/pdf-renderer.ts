@@ -10,6 +10,8 @@ export interface PdfRendererOptions {
   maxQueuedRenders?: number;
   renderTimeoutMs?: number;
   launchTimeoutMs?: number;
+  /** Told after every render (metrics); must not throw. */
+  onRender?: (outcome: 'rendered' | 'failed', seconds: number) => void;
 }
 
 export class PdfRenderError extends Error {
@@ -38,6 +40,7 @@ export class PdfRenderer {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private closed = false;
+  private readonly onRender: PdfRendererOptions['onRender'];
 
   constructor(options: PdfRendererOptions = {}) {
     this.executablePath = options.executablePath ?? chromiumPath();
@@ -45,6 +48,7 @@ export class PdfRenderer {
     this.maxQueued = options.maxQueuedRenders ?? 1000;
     this.renderTimeoutMs = options.renderTimeoutMs ?? 20_000;
     this.launchTimeoutMs = options.launchTimeoutMs ?? 30_000;
+    this.onRender = options.onRender;
     if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1)
       throw new RangeError('maxConcurrentRenders must be a positive integer');
   }
@@ -57,6 +61,7 @@ export class PdfRenderer {
   async render(html: string): Promise<Buffer> {
     if (this.closed) throw new PdfRenderError('RENDERER_CLOSED', 'the PDF renderer is closed');
     await this.acquire();
+    const startedAt = performance.now();
     let page: Page | null = null;
     let reusable = false;
     try {
@@ -75,6 +80,7 @@ export class PdfRenderer {
         cause: err,
       });
     } finally {
+      this.onRender?.(reusable ? 'rendered' : 'failed', (performance.now() - startedAt) / 1000);
       if (page) {
         if (reusable && !this.closed && !page.isClosed()) this.idlePages.push(page);
         else void page.close().catch(() => undefined);

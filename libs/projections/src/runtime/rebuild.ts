@@ -176,7 +176,7 @@ export async function rebuildProjections(
   }
 }
 
-function estimateFraction(first: GlobalPosition, head: GlobalPosition, at: GlobalPosition): number {
+export function estimateFraction(first: GlobalPosition, head: GlobalPosition, at: GlobalPosition): number {
   if (comparePositions(head, START) === 0 || comparePositions(at, head) >= 0)
     return comparePositions(at, START) === 0 ? 0 : 1;
   const span = head.commit !== first.commit ? head.commit - first.commit : head.prepare - first.prepare;
