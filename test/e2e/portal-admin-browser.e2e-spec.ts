@@ -255,6 +255,78 @@ describe('admin workspace in Chromium', () => {
     await admin.screenshot({ path: join(SCREENSHOTS, 'admin-aliases-desktop.png'), fullPage: true });
   });
 
+  it('given the provider and alias added above, when the admin edits the Base URL and moves the alias through its lifecycle, then the changes show; opening at a loss is refused unless overridden', async () => {
+    const admin = await signedIn('admin');
+    await admin.goto(url('/admin/providers'));
+    const card = 'article[data-provider-name="Acme upstream"]';
+    await admin.$eval(`${card} input[name=baseUrl]`, (e) => ((e as HTMLInputElement).value = ''));
+    await admin.type(`${card} input[name=baseUrl]`, 'http://127.0.0.1:10/v2');
+    await submit(admin, `${card} form[action$="/base-url"] button`);
+    expect(await admin.$eval('[role=status]', (e) => e.textContent)).toContain('Base URL saved');
+    await eventuallyOn(admin, '/admin/providers', async () =>
+      (await admin.$eval(`${card} .provider-base-url`, (e) => e.textContent)) === 'http://127.0.0.1:10/v2'
+        ? true
+        : undefined,
+    );
+
+    const alias = (name: string) => `article[data-alias="${name}"]`;
+    const statusOf = (name: string) => admin.$eval(`${alias(name)} .alias-status`, (e) => e.textContent);
+    await admin.goto(url('/admin/aliases'));
+    expect(await statusOf('acme-chat')).toBe('draft');
+    await admin.type(`${alias('acme-chat')} form[data-to=open] input[name=reason]`, 'margin 20 % reviewed');
+    await submit(admin, `${alias('acme-chat')} form[data-to=open] button`);
+    expect(await admin.$eval('[role=status]', (e) => e.textContent)).toContain('Alias status changed');
+    await eventuallyOn(admin, '/admin/aliases', async () =>
+      (await statusOf('acme-chat')) === 'open' ? true : undefined,
+    );
+    await admin.type(`${alias('acme-chat')} form[data-to=paused] input[name=reason]`, 'maintenance');
+    await submit(admin, `${alias('acme-chat')} form[data-to=paused] button`);
+    await eventuallyOn(admin, '/admin/aliases', async () =>
+      (await statusOf('acme-chat')) === 'paused' ? true : undefined,
+    );
+
+    // An alias sold below cost: opening is refused with the catalog's reason, and the status stays.
+    await admin.goto(url('/admin/aliases/new/edit'));
+    await admin.type('#alias-name', 'acme-cheap');
+    const providerId = await admin.$$eval('#dep-0-provider option', (opts) =>
+      opts.find((o) => o.textContent === 'Acme upstream')?.getAttribute('value'),
+    );
+    await admin.select('#dep-0-provider', providerId!);
+    await admin.type('#dep-0-model', 'acme-large');
+    await submit(admin, 'form button[type=submit]:not(.button-quiet)');
+    await admin.goto(url('/admin/prices'));
+    await admin.type('#price-alias', 'acme-cheap');
+    await admin.select('#price-kind', 'per_million');
+    await admin.type('#price-input', '0.1');
+    await admin.type('#price-output', '0.1');
+    await submit(admin, '#new-price-h ~ form button[type=submit]');
+    await eventuallyOn(admin, '/admin/aliases', async () =>
+      (await admin.$(`${alias('acme-cheap')} form[data-to=open]`)) !== null &&
+      (await admin.$eval(`${alias('acme-cheap')} td.loss`, (e) => e.textContent).catch(() => null)) !== null
+        ? true
+        : undefined,
+    );
+    await admin.type(`${alias('acme-cheap')} form[data-to=open] input[name=reason]`, 'launch');
+    expect(await submit(admin, `${alias('acme-cheap')} form[data-to=open] button`)).toBeGreaterThanOrEqual(
+      400,
+    );
+    expect(await admin.$eval('[role=alert]', (e) => e.textContent)).toMatch(/margin below/i);
+    expect(await statusOf('acme-cheap')).not.toBe('open');
+    await admin.type(`${alias('acme-cheap')} form[data-to=open] input[name=reason]`, 'launch');
+    await admin.type(
+      `${alias('acme-cheap')} form[data-to=open] input[name=overrideReason]`,
+      'loss leader for a week',
+    );
+    await submit(admin, `${alias('acme-cheap')} form[data-to=open] button`);
+    await eventuallyOn(admin, '/admin/aliases', async () =>
+      (await statusOf('acme-cheap')) === 'open' ? true : undefined,
+    );
+    await admin.screenshot({
+      path: join(SCREENSHOTS, 'admin-aliases-lifecycle-desktop.png'),
+      fullPage: true,
+    });
+  });
+
   it('given the admin on the projections page, when starting a rebuild of balances, then the progress display reaches done and the live version goes up', async () => {
     const admin = await signedIn('admin');
     await admin.goto(url('/admin/projections'));

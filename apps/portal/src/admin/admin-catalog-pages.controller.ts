@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
+import { ALIAS_STATUSES, ALIAS_TRANSITIONS, type AliasStatus } from '@tollgate/catalog';
 import { versionAt, type SellPrice } from '@tollgate/gateway-core';
 import { CurrentAdmin, CurrentUser } from '../identity/decorators';
 import { PortalNotFoundException } from '../identity/errors';
@@ -19,7 +20,7 @@ import {
   utc,
 } from './admin-forms';
 import { sendAdminPage, type AdminNotices } from './admin-renderer';
-import { AdminServices, catalogExtras } from './admin-services';
+import { AdminServices, catalogExtras, type CatalogExtras } from './admin-services';
 import { AdminCatalogReads, type AliasView, type ProviderView } from './catalog-read';
 import { REFERENCE_MIX_TEXT } from './margin';
 
@@ -131,8 +132,7 @@ export class AdminCatalogPagesController {
     try {
       const update = catalogExtras(this.services.gatewayAdmin()).updateProvider;
       if (!update) throw new FormError('Changing a Base URL is not available in this build.');
-      await update({
-        providerId,
+      await update(providerId, {
         baseUrl: requiredText(request.body, 'baseUrl', 'Base URL'),
         actor: describeAdminActor(actor),
       });
@@ -336,9 +336,12 @@ export class AdminCatalogPagesController {
     }
   }
 
-  /** Lifecycle buttons (open with a margin review, pause, ...) when the catalog offers them. */
-  @Post('aliases/:name/lifecycle')
-  async lifecycle(
+  /**
+   * Lifecycle: submit for review, open (the catalog checks the margin review of every deployment and
+   * refuses a margin below its threshold unless an override reason is given), pause, retire.
+   */
+  @Post('aliases/:name/status')
+  async changeStatus(
     @CurrentUser() principal: PortalPrincipal,
     @CurrentAdmin() actor: AdminActor,
     @Param('name') name: string,
@@ -347,12 +350,18 @@ export class AdminCatalogPagesController {
   ): Promise<void> {
     if (!(await this.reads.aliases()).some((a) => a.name === name)) throw new PortalNotFoundException();
     try {
-      const action = textField(request.body, 'action');
+      const to = textField(request.body, 'to');
+      if (!isAliasStatus(to)) throw new FormError('Choose a status to move the alias to.');
       const reason = requiredText(request.body, 'reason', 'Reason');
-      const extras = catalogExtras(this.services.gatewayAdmin());
-      const run = action === 'open' ? extras.openAlias : action === 'pause' ? extras.pauseAlias : undefined;
-      if (!run) throw new FormError('That status change is not available in this build.');
-      await run({ alias: name, reason, actor: describeAdminActor(actor) });
+      const overrideReason = textField(request.body, 'overrideReason');
+      const change = catalogExtras(this.services.gatewayAdmin()).changeAliasStatus;
+      if (!change) throw new FormError('Alias status changes are not available in this build.');
+      await change(name, {
+        to,
+        reason,
+        overrideReason: overrideReason === '' ? null : overrideReason.slice(0, 500),
+        actor: describeAdminActor(actor),
+      });
       redirect(reply, '/admin/aliases?done=status-changed');
     } catch (err) {
       const [status, notices] = this.failure(err);
@@ -469,12 +478,13 @@ export class AdminCatalogPagesController {
     principal: PortalPrincipal,
     notices: AdminNotices,
   ): Promise<void> {
-    const [aliases, providers] = await Promise.all([this.reads.aliases(), this.reads.providers()]);
+    const [aliases, providers, margins] = await Promise.all([
+      this.reads.aliases(),
+      this.reads.providers(),
+      this.reads.margins(),
+    ]);
     const names = providerNames(providers);
-    const lifecycle = [
-      ...(this.hasExtra('openAlias') ? [{ action: 'open', label: 'Open' }] : []),
-      ...(this.hasExtra('pauseAlias') ? [{ action: 'pause', label: 'Pause' }] : []),
-    ];
+    const lifecycle = this.hasExtra('changeAliasStatus');
     sendAdminPage(
       reply,
       status,
@@ -483,10 +493,11 @@ export class AdminCatalogPagesController {
         ...notices,
         aliases: aliases.map((al) => ({
           ...al,
-          lifecycle,
+          transitions: lifecycle && al.status ? transitionsFrom(al.status) : [],
           deployments: al.deployments.map((d) => ({
             ...d,
             providerName: names.get(d.providerId) ?? d.providerId,
+            margin: margins.find((m) => m.alias === al.name && m.deploymentId === d.id)?.margin ?? null,
           })),
         })),
       },
@@ -531,13 +542,33 @@ export class AdminCatalogPagesController {
     );
   }
 
-  private hasExtra(name: 'updateProvider' | 'openAlias' | 'pauseAlias'): boolean {
+  private hasExtra(name: keyof CatalogExtras): boolean {
     try {
       return catalogExtras(this.services.gatewayAdmin())[name] !== undefined;
     } catch {
       return false;
     }
   }
+}
+
+function isAliasStatus(value: string): value is AliasStatus {
+  return (ALIAS_STATUSES as readonly string[]).includes(value);
+}
+
+const TRANSITION_LABELS: Record<AliasStatus, string> = {
+  draft: 'Back to draft',
+  in_review: 'Submit for review',
+  open: 'Open to traffic',
+  paused: 'Pause',
+  retired: 'Retire',
+};
+
+/** The status changes the catalog allows from `status` (a draft opens through review in one step). */
+function transitionsFrom(status: string): { to: AliasStatus; label: string; opens: boolean }[] {
+  if (!isAliasStatus(status)) return [];
+  const next = [...ALIAS_TRANSITIONS[status]];
+  if (status === 'draft') next.splice(1, 0, 'open');
+  return next.map((to) => ({ to, label: TRANSITION_LABELS[to], opens: to === 'open' }));
 }
 
 function providerNames(providers: readonly ProviderView[]): Map<string, string> {
