@@ -190,6 +190,7 @@ async function main(): Promise<void> {
     outputPerMillion: '0.6',
   });
   await admin.setSellPrice({ alias: 'bench', price: { kind: 'markup', markupPercent: '20' } });
+  await admin.openAlias('bench');
   const accountId = 'bench-account';
   const run = (command: AccountCommand) =>
     handleCommand<AccountCommand, AccountEvent, ReturnType<typeof accountDecider.initialState>>({

@@ -104,6 +104,11 @@ export class AppModule {
           admission,
           adminApi: true,
           observer: gatewayTelemetry,
+          // Catalog commands share the process's event store; the projector below runs the catalog projection.
+          store,
+          runCatalogProjection: false,
+          marginThresholdPercent: config.marginThresholdPercent,
+          pauseOnLowMargin: config.pauseOnLowMargin,
         }),
         PortalModule.forRoot({
           poolToken: PG_POOL,

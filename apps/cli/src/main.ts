@@ -11,6 +11,7 @@ import {
 import { ALL_PROJECTIONS } from './projections';
 import { migrateAll } from './commands/migrate';
 import { startCommand } from './commands/start';
+import { applyCommand } from './apply/apply.command';
 import { registerCorrectionsCommands } from './corrections/register';
 import { withRuntime } from './runtime';
 
@@ -33,6 +34,15 @@ program
   .description('create or update every database schema (idempotent)')
   .action(async () => {
     await withRuntime(async ({ pool }) => migrateAll(pool, (l) => console.log(l)));
+  });
+
+program
+  .command('apply')
+  .description('apply a declarative catalog file (providers, costs, aliases, prices, statuses); idempotent')
+  .requiredOption('-f, --file <file>', 'catalog YAML file')
+  .option('--dry-run', 'print the plan and apply nothing')
+  .action(async (opts: { file: string; dryRun?: boolean }) => {
+    exitWith(await withRuntime((rt) => applyCommand(rt, opts, process.stdout, process.stderr)));
   });
 
 const projections = program.command('projections').description('read-model projections');

@@ -10,7 +10,8 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Pool } from 'pg';
-import { runMigrations } from '@tollgate/event-store';
+import { PostgresEventStore, runMigrations, type EventStore } from '@tollgate/event-store';
+import { ProjectionRunner } from '@tollgate/projections';
 import {
   CatalogCache,
   CircuitBreakers,
@@ -31,6 +32,7 @@ import {
   type UpstreamPoolOptions,
 } from '@tollgate/gateway-core';
 import { ADMIN_API_POOL, AdminCatalogController, AdminDocsController } from './admin';
+import { catalogProjection } from './catalog/catalog.projection';
 import { GatewayAdmin } from './catalog/gateway-admin';
 import { GATEWAY_CATALOG_COMPONENT, GATEWAY_CATALOG_MIGRATIONS } from './catalog/migrations';
 import { PostgresCatalog } from './catalog/postgres-catalog';
@@ -66,6 +68,17 @@ export interface GatewayModuleOptions {
    * a global CommandBus with the ledger handlers, so only the all-in-one app turns it on. Default false.
    */
   adminApi?: boolean;
+  /** Where catalog commands are appended; default: the Postgres event store on `pool` (closed on shutdown). */
+  store?: EventStore;
+  /**
+   * Project the catalog events into the catalog tables from this process (leader-locked, so several
+   * instances are fine). Default true; the all-in-one app's projector runs it instead.
+   */
+  runCatalogProjection?: boolean;
+  /** Margin every deployment needs to open an alias without an override (decimal percent, default "0"). */
+  marginThresholdPercent?: string;
+  /** Pause an open alias when a change pushes its margin below the threshold. Default false. */
+  pauseOnLowMargin?: boolean;
   /** Workspace provider policy and shared quotas: slice/cache tuning (tests), projection placement. */
   workspaceRules?: Partial<Omit<WorkspaceRulesOptions, 'pool'>>;
   /** Metrics, request log and traces of /v1 requests (GatewayTelemetry); absent: none. */
@@ -74,6 +87,8 @@ export interface GatewayModuleOptions {
 
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
 export const CREDIT_ADMISSION = Symbol('CREDIT_ADMISSION');
+/** The event store catalog commands go to (GatewayModuleOptions.store or one on the pool). */
+export const CATALOG_EVENT_STORE = Symbol('CATALOG_EVENT_STORE');
 
 const DEFAULT_KEY_SPEND_FLUSH_MS = 1_000;
 
@@ -87,6 +102,7 @@ export function migrateGatewayCatalog(pool: Pool): Promise<unknown> {
 export class GatewayLifecycle implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  private catalogRunner: ProjectionRunner | null = null;
 
   constructor(
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayModuleOptions,
@@ -94,10 +110,22 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationShutdown {
     @Inject(CatalogCache) private readonly cache: CatalogCache,
     @Inject(KeySpendTracker) private readonly keySpend: KeySpendTracker,
     @Inject(UpstreamPools) private readonly pools: UpstreamPools,
+    @Inject(CATALOG_EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
     if (this.options.migrate !== false) await migrateGatewayCatalog(this.options.pool);
+    if (this.options.runCatalogProjection !== false) {
+      this.catalogRunner = new ProjectionRunner({
+        pool: this.options.pool,
+        store: this.store,
+        projections: [catalogProjection],
+        log: (level, message) => {
+          if (level !== 'info') console.error(`[gateway catalog] ${level}: ${message}`);
+        },
+      });
+      await this.catalogRunner.start();
+    }
     if (this.options.warmTokenizer !== false) warmTokenizer();
     this.timer = setInterval(
       () => void this.flushKeySpend(),
@@ -126,6 +154,8 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationShutdown {
     await this.options.admission.close();
     await this.flushKeySpend();
     await this.pools.close();
+    await this.catalogRunner?.stop();
+    if (!this.options.store) await this.store.close();
   }
 }
 
@@ -147,10 +177,19 @@ export class GatewayModule {
         inject: [SecretBox],
       },
       {
+        provide: CATALOG_EVENT_STORE,
+        useFactory: () => options.store ?? new PostgresEventStore({ pool: options.pool }),
+      },
+      {
         provide: GatewayAdmin,
-        useFactory: (box: SecretBox, cache: CatalogCache) =>
-          new GatewayAdmin(options.pool, box, () => cache.invalidate()),
-        inject: [SecretBox, CatalogCache],
+        useFactory: (box: SecretBox, cache: CatalogCache, store: EventStore) =>
+          new GatewayAdmin(options.pool, box, {
+            store,
+            onChange: () => cache.invalidate(),
+            marginThresholdPercent: options.marginThresholdPercent,
+            pauseOnLowMargin: options.pauseOnLowMargin,
+          }),
+        inject: [SecretBox, CatalogCache, CATALOG_EVENT_STORE],
       },
       {
         provide: CatalogCache,

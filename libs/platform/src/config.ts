@@ -22,6 +22,13 @@ const EnvSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   TOLLGATE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TOLLGATE_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** Aliases open only when every deployment's margin is at least this (decimal percent). */
+  TOLLGATE_MARGIN_THRESHOLD_PERCENT: z
+    .string()
+    .regex(/^-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,6})?$/, 'expected a decimal percentage')
+    .default('0'),
+  /** Pause an open alias when a later change pushes a margin below the threshold. */
+  TOLLGATE_PAUSE_ON_LOW_MARGIN: z.enum(['true', 'false']).default('false'),
 });
 
 /** Every variable `loadConfig` reads (the README's configuration table documents each). */
@@ -53,6 +60,10 @@ export interface TollgateConfig {
   shutdownDelayMs: number;
   /** Always mark session cookies Secure (behind a TLS-terminating proxy). */
   cookieSecure: boolean;
+  /** Margin (decimal percent) every deployment of an alias needs to open without an override. */
+  marginThresholdPercent: string;
+  /** Pause an open alias whose margin falls below the threshold after a change. */
+  pauseOnLowMargin: boolean;
 }
 
 export class ConfigError extends Error {
@@ -98,5 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     shutdownTimeoutMs: e.TOLLGATE_SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.TOLLGATE_SHUTDOWN_DELAY_MS,
     cookieSecure: e.TOLLGATE_COOKIE_SECURE === 'true',
+    marginThresholdPercent: e.TOLLGATE_MARGIN_THRESHOLD_PERCENT,
+    pauseOnLowMargin: e.TOLLGATE_PAUSE_ON_LOW_MARGIN === 'true',
   };
 }

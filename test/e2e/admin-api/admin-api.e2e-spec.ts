@@ -218,6 +218,12 @@ describe('admin JSON API (/admin/api)', () => {
       price: { kind: 'markup', markupPercent: '40' },
     });
     expect(price.status).toBe(201);
+    const opened = await call('POST', '/admin/api/aliases/admin-api-model/status', {
+      to: 'open',
+      reason: 'reviewed: 40% markup',
+    });
+    expect(opened.status).toBe(200);
+    expect(opened.body.alias.status).toBe('open');
 
     const key = await call('POST', `/admin/api/workspaces/${demo}/api-keys`, { name: 'admin-api' });
     expect(key.status).toBe(201);

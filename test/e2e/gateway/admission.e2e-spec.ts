@@ -19,6 +19,7 @@ describe('credit admission by leases under concurrency', () => {
       alias: 'gpt-lease',
       price: { kind: 'per_million', inputPerMillion: '2', outputPerMillion: '8' },
     });
+    await h.admin.openAlias('gpt-lease', { overrideReason: 'e2e alias priced without a cost profile' });
     h.upstream.behave('up-lease', { kind: 'ok', chunkDelayMs: 0 });
   });
 

@@ -32,11 +32,14 @@ describe('gateway /v1 API surface: errors, keys, limits, models, completions, em
         deployments: [{ providerId: h.providerA, upstreamModel: `up-${name}` }],
       });
       await h.admin.setSellPrice({ alias: name, price: PRICE });
+      await h.admin.openAlias(name, { overrideReason: 'e2e alias priced without a cost profile' });
     }
     await h.admin.upsertAlias({
       name: 'not-for-sale',
       deployments: [{ providerId: h.providerA, upstreamModel: 'up-x' }],
     });
+    // Open (by override) but without a price: still not for sale.
+    await h.admin.openAlias('not-for-sale', { overrideReason: 'e2e: no price on purpose' });
     ({ secret } = await h.admin.createApiKey({ workspaceId: h.workspaceId, accountId: h.accountId }));
     client = h.client(secret);
   });

@@ -46,6 +46,7 @@ describe('gateway /v1/chat/completions with the official openai client', () => {
           outputPerMillion: '8',
         },
       });
+      await h.admin.openAlias(alias, { overrideReason: 'e2e alias priced without a cost profile' });
     }
     h.upstream.behave('up-cached', {
       kind: 'ok',

@@ -24,6 +24,7 @@ describe('gateway routing, fallback and failures on cue', () => {
       })),
     });
     await h.admin.setSellPrice({ alias: name, price: PRICE });
+    await h.admin.openAlias(name, { overrideReason: 'e2e alias priced without a cost profile' });
   }
 
   beforeAll(async () => {
@@ -208,6 +209,8 @@ describe('gateway routing, fallback and failures on cue', () => {
       ],
     });
     await h.admin.setSellPrice({ alias: 'cheapest', price: { kind: 'markup', markupPercent: '20' } });
+    // up-dear has no cost profile: its margin is unknown, so opening needs an override.
+    await h.admin.openAlias('cheapest', { overrideReason: 'e2e: up-dear has no cost profile' });
     const completion = await ask('cheapest');
     const usage = await h.usageOf(completion._request_id!);
     expect(usage.upstreamModel).toBe('up-cheap');

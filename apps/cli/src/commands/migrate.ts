@@ -12,9 +12,11 @@ export async function migrateAll(pool: Pool, say: (line: string) => void): Promi
   };
   await migrateEventStore(pool, onProgress);
   await migrateProjectionRuntime(pool);
+  // Before the read models: its version 2 drops the old catalog tables whose names the catalog
+  // projection's views take over.
+  await migrateGatewayCatalog(pool);
   // Read-model tables and views exist before the projector first runs, so readers never miss them.
   for (const projection of ALL_PROJECTIONS) await ensureProjection(pool, projection);
-  await migrateGatewayCatalog(pool);
   const identity = await migrateIdentity(pool);
   for (const v of identity.applied) say(`migration applied: identity #${v}`);
   say('migrations: up to date');

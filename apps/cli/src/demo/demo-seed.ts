@@ -6,10 +6,24 @@ import type { Pool } from 'pg';
 import { DEMO_WORKSPACE_ID, seedDemoIdentity } from '@tollgate/identity';
 import { GrantCreditsCommand, OpenAccountCommand } from '@tollgate/ledger-nest';
 import type { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
-import { DEMO_UPSTREAM_MODEL } from './demo-upstream.controller';
+import { applyCatalog } from '../apply/apply';
 
-const DEMO_PROVIDER = 'Tollgate demo upstream';
+/** Declared in demo-catalog.yaml. */
 export const DEMO_ALIAS = 'demo-chat';
+
+/**
+ * The demo catalog file: beside this source file, or — when running the compiled CLI from dist/ (tsc
+ * does not copy YAML) — in the source tree the build came from.
+ */
+export function demoCatalogFile(): string {
+  const candidates = [
+    join(__dirname, 'demo-catalog.yaml'),
+    join(__dirname, '..', '..', '..', '..', '..', 'apps', 'cli', 'src', 'demo', 'demo-catalog.yaml'),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`demo-catalog.yaml not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
 const DEMO_WELCOME_NANOCREDITS = 25_000_000_000n;
 
 export interface DemoLogins {
@@ -30,8 +44,8 @@ interface DemoSecrets {
 
 /**
  * Seeds the demo on every start, idempotently: an admin and a customer login, the customer's credit
- * account with welcome credits, a provider (Tollgate's own demo upstream), an alias with its cost and
- * price, and an API key. Passwords and the key live in the data dir so they can be printed again.
+ * account with welcome credits, the catalog of demo-catalog.yaml (Tollgate's own demo upstream, an
+ * open alias with its cost and price), and an API key. Passwords and the key live in the data dir so they can be printed again.
  */
 export async function seedDemo(deps: {
   pool: Pool;
@@ -81,39 +95,12 @@ export async function seedDemo(deps: {
     ),
   );
 
-  const upstreamUrl = `${deps.baseUrl}/demo-upstream/v1`;
-  const found = await deps.pool.query<{ id: string }>('SELECT id FROM gateway_providers WHERE name = $1', [
-    DEMO_PROVIDER,
-  ]);
-  let providerId = found.rows[0]?.id;
-  if (!providerId) {
-    providerId = (
-      await deps.admin.createProvider({
-        name: DEMO_PROVIDER,
-        baseUrl: upstreamUrl,
-        apiKey: 'demo-upstream-key',
-      })
-    ).id;
-    await deps.admin.setCostProfile({
-      providerId,
-      upstreamModel: DEMO_UPSTREAM_MODEL,
-      inputPerMillion: '0.5',
-      cachedInputPerMillion: '0.25',
-      outputPerMillion: '1.5',
-    });
-    await deps.admin.upsertAlias({
-      name: DEMO_ALIAS,
-      policy: 'priority',
-      deployments: [{ providerId, upstreamModel: DEMO_UPSTREAM_MODEL, priority: 0, weight: 1 }],
-    });
-    await deps.admin.setSellPrice({ alias: DEMO_ALIAS, price: { kind: 'markup', markupPercent: '40' } });
-  } else {
-    // The port may differ from the last start; the demo upstream is this process.
-    await deps.pool.query('UPDATE gateway_providers SET base_url = $2, updated_at = now() WHERE id = $1', [
-      providerId,
-      upstreamUrl,
-    ]);
-  }
+  // The catalog comes from a YAML file applied like `tollgate apply -f` (idempotent: a restart on
+  // another port only updates the provider's base URL).
+  await applyCatalog(deps.admin, readFileSync(demoCatalogFile(), 'utf8'), {
+    env: { TOLLGATE_URL: deps.baseUrl },
+    actor: 'demo-seed',
+  });
 
   const keys = await deps.admin.listApiKeys(DEMO_WORKSPACE_ID);
   const usable = keys.find((k) => k.name === 'demo' && !k.revokedAt);

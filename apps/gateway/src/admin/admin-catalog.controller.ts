@@ -7,6 +7,7 @@ import {
   HttpCode,
   Inject,
   Param,
+  Patch,
   Post,
   Put,
   UseFilters,
@@ -27,7 +28,6 @@ import { AdminApiErrorFilter, invalidInput } from './admin-errors';
 export const ADMIN_API_POOL = Symbol('ADMIN_API_POOL');
 
 const MAX_WORKSPACES_LISTED = 1000;
-const MAX_PROVIDERS_LISTED = 1000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,200}$/;
 
 const GrantBodySchema = z.object({
@@ -43,6 +43,16 @@ const ApiKeyBodySchema = z.object({
   spendLimitCredits: z.string().max(40).nullable().optional(),
   requestsPerMinute: z.number().int().positive().nullable().optional(),
   tokensPerMinute: z.number().int().positive().nullable().optional(),
+  /** An operator's test key: may route aliases that are not open yet (drafts under review). */
+  adminTest: z.boolean().optional(),
+});
+
+const ApiKeyLimitsBodySchema = ApiKeyBodySchema.omit({ name: true, adminTest: true });
+
+const StatusBodySchema = z.object({
+  to: z.enum(['draft', 'in_review', 'open', 'paused', 'retired']),
+  reason: z.string().trim().min(1).max(500),
+  overrideReason: z.string().trim().min(1).max(500).nullable().optional(),
 });
 
 const RotateKeyBodySchema = z.object({ apiKey: z.string().min(1).max(4096) });
@@ -183,6 +193,7 @@ export class AdminCatalogController {
         spentCredits: formatCredits(k.spentNanocredits),
         requestsPerMinute: k.requestsPerMinute,
         tokensPerMinute: k.tokensPerMinute,
+        adminTest: k.adminTest,
         createdAt: k.createdAt,
         revokedAt: k.revokedAt,
       })),
@@ -192,11 +203,45 @@ export class AdminCatalogController {
   /** The secret is in this response only; the catalog keeps its hash. */
   @Post('workspaces/:workspaceId/api-keys')
   @HttpCode(201)
-  async createApiKey(@Param('workspaceId') workspaceId: string, @Body() body: unknown) {
+  async createApiKey(
+    @Param('workspaceId') workspaceId: string,
+    @Body() body: unknown,
+    @CurrentAdmin() actor: AdminActor,
+  ) {
     await this.requireWorkspace(workspaceId);
     const input = validate(ApiKeyBodySchema, body);
-    const key = await this.admin.createApiKey({ ...input, workspaceId, accountId: workspaceId });
-    return { apiKey: { id: key.id, prefix: key.prefix, secret: key.secret } };
+    const key = await this.admin.createApiKey({
+      ...input,
+      workspaceId,
+      accountId: workspaceId,
+      actor: describeAdminActor(actor),
+    });
+    return {
+      apiKey: { id: key.id, prefix: key.prefix, secret: key.secret, adminTest: input.adminTest ?? false },
+    };
+  }
+
+  /** Replaces a key's limits (allow-list, spend limit, rates). */
+  @Put('workspaces/:workspaceId/api-keys/:keyId/limits')
+  @HttpCode(200)
+  async changeApiKeyLimits(
+    @Param('workspaceId') workspaceId: string,
+    @Param('keyId') keyId: string,
+    @Body() body: unknown,
+    @CurrentAdmin() actor: AdminActor,
+  ) {
+    const input = validate(ApiKeyLimitsBodySchema, body);
+    await this.admin.changeApiKeyLimits(workspaceId, keyId, { ...input, actor: describeAdminActor(actor) });
+    const key = (await this.admin.listApiKeys(workspaceId)).find((k) => k.id === keyId);
+    return {
+      apiKey: {
+        id: keyId,
+        allowedModels: key?.allowedModels ?? null,
+        spendLimitCredits: creditsOrNull(key?.spendLimitNanocredits ?? null),
+        requestsPerMinute: key?.requestsPerMinute ?? null,
+        tokensPerMinute: key?.tokensPerMinute ?? null,
+      },
+    };
   }
 
   @Delete('workspaces/:workspaceId/api-keys/:keyId')
@@ -211,60 +256,114 @@ export class AdminCatalogController {
   @Get('providers')
   async providers() {
     // Only public columns: the sealed upstream key is never selected.
-    const { rows } = await this.pool.query<{
-      id: string;
-      name: string;
-      kind: string;
-      base_url: string;
-      created_at: Date;
-      updated_at: Date;
-    }>(
-      `SELECT id, name, kind, base_url, created_at, updated_at FROM gateway_providers
-        ORDER BY created_at, id LIMIT ${MAX_PROVIDERS_LISTED}`,
-    );
-    return {
-      providers: rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        kind: r.kind,
-        baseUrl: r.base_url,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-      })),
-    };
+    return { providers: await this.admin.listProviders() };
   }
 
   @Post('providers')
   @HttpCode(201)
-  async createProvider(@Body() body: unknown) {
-    return { provider: await this.admin.createProvider(objectBody(body) as never) };
+  async createProvider(@Body() body: unknown, @CurrentAdmin() actor: AdminActor) {
+    return {
+      provider: await this.admin.createProvider({
+        ...objectBody(body),
+        actor: describeAdminActor(actor),
+      } as never),
+    };
+  }
+
+  /** Name, base URL or region (fields left out stay as they are). */
+  @Patch('providers/:providerId')
+  @HttpCode(200)
+  async updateProvider(
+    @Param('providerId') providerId: string,
+    @Body() body: unknown,
+    @CurrentAdmin() actor: AdminActor,
+  ) {
+    const changed = await this.admin.updateProvider(providerId, {
+      ...objectBody(body),
+      actor: describeAdminActor(actor),
+    } as never);
+    const provider = (await this.admin.listProviders()).find((p) => p.id === providerId);
+    return { provider, changed };
   }
 
   @Post('providers/:providerId/rotate-key')
   @HttpCode(200)
-  async rotateProviderKey(@Param('providerId') providerId: string, @Body() body: unknown) {
+  async rotateProviderKey(
+    @Param('providerId') providerId: string,
+    @Body() body: unknown,
+    @CurrentAdmin() actor: AdminActor,
+  ) {
     const { apiKey } = validate(RotateKeyBodySchema, body);
-    await this.admin.rotateProviderKey(providerId, apiKey);
+    await this.admin.rotateProviderKey(providerId, apiKey, describeAdminActor(actor));
     return { provider: { id: providerId }, rotated: true };
   }
 
   @Post('cost-profiles')
   @HttpCode(201)
-  async setCostProfile(@Body() body: unknown) {
-    return { costProfile: await this.admin.setCostProfile(withEffectiveAt(body) as never) };
+  async setCostProfile(@Body() body: unknown, @CurrentAdmin() actor: AdminActor) {
+    return {
+      costProfile: await this.admin.setCostProfile({
+        ...withEffectiveAt(body),
+        actor: describeAdminActor(actor),
+      } as never),
+    };
   }
 
   @Post('sell-prices')
   @HttpCode(201)
-  async setSellPrice(@Body() body: unknown) {
-    return { sellPrice: await this.admin.setSellPrice(withEffectiveAt(body) as never) };
+  async setSellPrice(@Body() body: unknown, @CurrentAdmin() actor: AdminActor) {
+    return {
+      sellPrice: await this.admin.setSellPrice({
+        ...withEffectiveAt(body),
+        actor: describeAdminActor(actor),
+      } as never),
+    };
   }
 
+  @Get('aliases')
+  async aliases() {
+    return { aliases: await this.admin.listAliases() };
+  }
+
+  @Get('aliases/:name')
+  async alias(@Param('name') name: string) {
+    const alias = await this.admin.getAlias(name);
+    if (!alias) throw new DomainError('ALIAS_NOT_FOUND', `no alias ${name}`);
+    return { alias, history: await this.admin.aliasHistory(name) };
+  }
+
+  /** New aliases start as drafts: only open ones serve customer keys. */
   @Put('aliases/:name')
   @HttpCode(200)
-  async upsertAlias(@Param('name') name: string, @Body() body: unknown) {
-    await this.admin.upsertAlias({ ...objectBody(body), name } as never);
-    return { alias: { name } };
+  async upsertAlias(@Param('name') name: string, @Body() body: unknown, @CurrentAdmin() actor: AdminActor) {
+    await this.admin.upsertAlias({ ...objectBody(body), name, actor: describeAdminActor(actor) } as never);
+    const alias = await this.admin.getAlias(name);
+    return { alias: { name, status: alias?.status ?? 'draft' } };
+  }
+
+  /** Cost, price and margin per deployment now: what opening would record, and what blocks it. */
+  @Get('aliases/:name/review')
+  async reviewAlias(@Param('name') name: string) {
+    return { review: await this.admin.reviewAlias(name) };
+  }
+
+  /** Lifecycle: draft → in_review → open → paused/retired; opening checks the margins (override with a reason). */
+  @Post('aliases/:name/status')
+  @HttpCode(200)
+  async changeAliasStatus(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @CurrentAdmin() actor: AdminActor,
+  ) {
+    const input = validate(StatusBodySchema, body);
+    const result = await this.admin.changeAliasStatus(name, { ...input, actor: describeAdminActor(actor) });
+    return { alias: { name, status: result.status }, changed: result.changed, review: result.review };
+  }
+
+  /** Aliases whose margin fell below the threshold after a cost, price or routing change. */
+  @Get('margin-flags')
+  async marginFlags() {
+    return { flags: await this.admin.marginFlags() };
   }
 
   private async requireWorkspace(workspaceId: string): Promise<void> {

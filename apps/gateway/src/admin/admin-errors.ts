@@ -26,7 +26,12 @@ export function adminApiError(err: unknown): { status: number; body: AdminApiErr
     return { status, body: { error: { code, message: String(message) } } };
   }
   if (err instanceof DomainError) {
-    const status = err.code === 'NOT_FOUND' ? 404 : httpStatusForCode(err.code);
+    const status =
+      err.code === 'NOT_FOUND'
+        ? 404
+        : err.code === 'CATALOG_PROJECTION_BEHIND'
+          ? 503
+          : httpStatusForCode(err.code);
     const field = typeof err.details.field === 'string' ? err.details.field : undefined;
     return { status, body: { error: { code: err.code, message: err.message, ...(field ? { field } : {}) } } };
   }

@@ -1,9 +1,9 @@
 import type { Migration } from '@tollgate/event-store';
 
 /**
- * The gateway's configuration tables. Prices and cost profiles are append-only version lists with an
- * effective time (moving them onto event streams is a later step; the shapes already match).
- * Decimal prices are stored as the exact strings they were given (validated on write).
+ * The gateway's own tables. Version 1 held the catalog as plain tables; since version 2 the catalog is
+ * the `gateway_catalog` projection of the catalog events (catalog.projection.ts) and only the per-key
+ * spend counter lives here.
  */
 export const GATEWAY_CATALOG_MIGRATIONS: readonly Migration[] = [
   {
@@ -80,6 +80,29 @@ CREATE TABLE gateway_sell_prices (
   PRIMARY KEY (alias, version),
   CHECK ((kind = 'markup') = (markup_percent IS NOT NULL)),
   CHECK ((kind = 'per_million') = (input_per_million IS NOT NULL AND output_per_million IS NOT NULL))
+);
+`,
+  },
+  {
+    version: 2,
+    name: 'catalog tables become the gateway_catalog projection; key spend stays a plain table',
+    // The catalog is event-sourced now: its tables are rebuilt from events (views of the same names),
+    // only the spend counter the hot path updates remains here. Dropped only while they are tables.
+    sql: `
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['gateway_deployments', 'gateway_cost_profiles', 'gateway_sell_prices', 'gateway_aliases',
+                            'gateway_api_keys', 'gateway_providers'] LOOP
+    IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relname = t AND n.nspname = current_schema() AND c.relkind = 'r') THEN
+      EXECUTE format('DROP TABLE %I CASCADE', t);
+    END IF;
+  END LOOP;
+END $$;
+CREATE TABLE IF NOT EXISTS gateway_api_key_spend (
+  key_id text PRIMARY KEY,
+  spent_nanocredits bigint NOT NULL DEFAULT 0
 );
 `,
   },

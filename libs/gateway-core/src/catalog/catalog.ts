@@ -18,6 +18,8 @@ export interface ApiKeyRecord {
   requestsPerMinute: number | null;
   tokensPerMinute: number | null;
   revoked: boolean;
+  /** An operator's test key: may also route aliases that are not open (drafts under review). */
+  adminTest: boolean;
 }
 
 export interface ProviderRecord {
@@ -28,8 +30,8 @@ export interface ProviderRecord {
   baseUrl: string;
   /** Decrypted upstream key; lives only in memory. */
   apiKey: string;
-  /** Residency tag such as "eu" (workspace rule "only providers tagged X"); null/absent = none. */
-  region?: string | null;
+  /** Residency tag such as "eu" (per-workspace provider policy); null = none. */
+  region: string | null;
 }
 
 export interface DeploymentRecord {
@@ -47,6 +49,15 @@ export interface AliasRecord {
   defaultMaxOutputTokens: number | null;
   deployments: readonly DeploymentRecord[];
   createdAtMs: number;
+  /** Lifecycle: only `open` aliases serve customer keys; admin test keys may use the others. */
+  status: AliasStatus;
+}
+
+export type AliasStatus = 'draft' | 'in_review' | 'open' | 'paused' | 'retired';
+
+/** Whether a key may route (and list) this alias given its lifecycle status. */
+export function aliasServes(alias: AliasRecord, key: ApiKeyRecord): boolean {
+  return alias.status === 'open' || (key.adminTest && alias.status !== 'retired');
 }
 
 /** A price or cost valid from `effectiveAtMs` until the next version of the same thing takes over. */

@@ -12,6 +12,7 @@ import type { KeySpendTracker } from '../admission/key-spend';
 import type { QuotaTicket, WorkspaceGovernor } from '../admission/workspace-governor';
 import {
   costProfileKey,
+  aliasServes,
   versionAt,
   type ApiKeyRecord,
   type DeploymentRecord,
@@ -146,6 +147,7 @@ export class GatewayProxy {
     const now = this.options.now();
     const data: ModelObject[] = [];
     for (const alias of snapshot.aliases.values()) {
+      if (!aliasServes(alias, key)) continue;
       if (key.allowedModels && !key.allowedModels.includes(alias.name)) continue;
       if (!versionAt(snapshot.sellPrices.get(alias.name), now)) continue;
       data.push(modelObject(alias.name, alias.createdAtMs));
@@ -177,7 +179,7 @@ export class GatewayProxy {
     const body = parseRequest(req.endpoint, req.body) as Record<string, unknown> & { model: string };
     const snapshot = await catalog.snapshot();
     const alias = snapshot.aliases.get(body.model);
-    if (!alias)
+    if (!alias || !aliasServes(alias, key))
       throw new GatewayError(
         'model_not_found',
         `The model '${body.model}' does not exist or you do not have access to it.`,
