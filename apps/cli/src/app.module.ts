@@ -16,12 +16,13 @@ import { alertsConfigFromEnv } from '../../portal/src/alerts/alerts-config';
 import { AlertsModule } from '../../portal/src/alerts/alerts.module';
 import { AuditModule } from '../../portal/src/audit/audit.module';
 import { ProjectorModule } from '../../projector/src/projector.module';
+import { LoggerModule } from 'nestjs-pino';
+import { httpLogOptions, type GatewayTelemetry } from '@tollgate/observability';
+import type { Logger } from 'pino';
 import { DemoUpstreamController } from './demo/demo-upstream.controller';
-import { HealthController } from './health/health.controller';
 import { InvoicingModule } from './invoicing/invoicing.module';
 import { ALL_PROJECTIONS } from './projections';
 import { DEFAULT_LEASE_SWEEP, LEASE_SWEEPER_OPTIONS, LeaseSweeper } from './leases/lease-sweeper';
-import { READINESS_CHECKS, withTimeout } from './health/readiness';
 
 import { PG_POOL, TOLLGATE_CONFIG } from './tokens';
 
@@ -32,6 +33,10 @@ export interface AppModuleOptions {
   pool: Pool;
   store: EventStore;
   payments: PaymentsConfig;
+  /** JSON logs of the Nest routes (the /v1 request log is written by the gateway telemetry). */
+  logger?: Logger;
+  /** /v1 metrics, request log and traces; also counts and traces the usage appends. */
+  gatewayTelemetry?: GatewayTelemetry;
 }
 
 /**
@@ -55,7 +60,7 @@ export async function ensureAccount(store: EventStore, workspaceId: string): Pro
 
 const DEFAULT_CREDIT_CURRENCY = 'USD';
 
-/** Shared infrastructure every app module in the process uses: config, pool, health. */
+/** Shared infrastructure every app module in the process uses: config, pool, event store. */
 @Module({})
 class CoreModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
@@ -63,19 +68,12 @@ class CoreModule {
       { provide: TOLLGATE_CONFIG, useValue: options.config },
       { provide: PG_POOL, useValue: options.pool },
       { provide: EVENT_STORE, useValue: options.store },
-      {
-        provide: READINESS_CHECKS,
-        useFactory: () => [
-          withTimeout('database', () => options.pool.query('SELECT 1')),
-          withTimeout('event store', () => options.store.headPosition()),
-        ],
-      },
     ];
     return {
       module: CoreModule,
       global: true,
       providers,
-      exports: [TOLLGATE_CONFIG, PG_POOL, EVENT_STORE, READINESS_CHECKS],
+      exports: [TOLLGATE_CONFIG, PG_POOL, EVENT_STORE],
     };
   }
 }
@@ -84,10 +82,11 @@ class CoreModule {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
-    const { config, pool, store } = options;
+    const { config, pool, store, gatewayTelemetry } = options;
     // Each process holds its own leases, so a restart never resumes another instance's slice.
     const holder = `gw-${randomUUID().slice(0, 8)}`;
-    const admission = new LeaseAdmission(new EventStoreLeaseLedger(store, holder), {
+    const ledger = new EventStoreLeaseLedger(store, holder);
+    const admission = new LeaseAdmission(gatewayTelemetry ? gatewayTelemetry.observeLedger(ledger) : ledger, {
       ...DEFAULT_LEASE_ADMISSION,
       holder,
       now: () => Date.now(),
@@ -96,10 +95,22 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ...(options.logger ? [LoggerModule.forRoot({ pinoHttp: httpLogOptions(options.logger) })] : []),
         CoreModule.forRoot(options),
         CqrsModule.forRoot(),
         LedgerModule,
-        GatewayModule.forRoot({ pool, masterKey: config.masterKey, admission, adminApi: true }),
+        GatewayModule.forRoot({
+          pool,
+          masterKey: config.masterKey,
+          admission,
+          adminApi: true,
+          observer: gatewayTelemetry,
+          // Catalog commands share the process's event store; the projector below runs the catalog projection.
+          store,
+          runCatalogProjection: false,
+          marginThresholdPercent: config.marginThresholdPercent,
+          pauseOnLowMargin: config.pauseOnLowMargin,
+        }),
         PortalModule.forRoot({
           poolToken: PG_POOL,
           adminToken: config.adminToken,
@@ -125,7 +136,8 @@ export class AppModule {
         { provide: LEASE_SWEEPER_OPTIONS, useValue: { pool, ...DEFAULT_LEASE_SWEEP } },
         LeaseSweeper,
       ],
-      controllers: config.seedDemo ? [HealthController, DemoUpstreamController] : [HealthController],
+      // /healthz, /readyz and /metrics are plain routes registered by bootstrap (start.ts).
+      controllers: config.seedDemo ? [DemoUpstreamController] : [],
     };
   }
 }

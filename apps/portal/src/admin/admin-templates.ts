@@ -14,6 +14,7 @@ export const ADMIN_NAV_PARTIAL = `
     <li><a href="/admin/orders"{{#if (eq section "orders")}} aria-current="page"{{/if}}>Payments</a></li>
     <li><a href="/admin/projections"{{#if (eq section "projections")}} aria-current="page"{{/if}}>Projections</a></li>
     <li><a href="/admin/audit"{{#if (eq section "audit")}} aria-current="page"{{/if}}>Audit log</a></li>
+    <li><a href="/admin/audit"{{#if (eq section "audit")}} aria-current="page"{{/if}}>Audit log</a></li>
   </ul>
 </nav>
 {{#if error}}<div class="alert alert-error" role="alert" id="form-error">{{error}}</div>{{/if}}
@@ -95,7 +96,7 @@ export const ADMIN_PROVIDERS_TEMPLATE = `
 <section aria-labelledby="prov-h">
   <h2 id="prov-h">Providers</h2>
   {{#each providers}}
-  <article class="card" aria-labelledby="prov-{{@index}}-h">
+  <article class="card" aria-labelledby="prov-{{@index}}-h" data-provider-name="{{name}}">
     <h3 id="prov-{{@index}}-h">{{name}}</h3>
     <dl class="quote">
       <dt>Id</dt><dd><code>{{id}}</code></dd>
@@ -228,30 +229,34 @@ export const ADMIN_PRICES_TEMPLATE = `
 export const ADMIN_ALIASES_TEMPLATE = `
 <h1>Aliases and routing</h1>
 {{> adminnav}}
-<p class="muted">An alias is the model name customers call. Its deployments are tried by priority (lowest first); equal priorities share traffic by weight.</p>
+<p class="muted">An alias is the model name customers call. Its deployments are tried by priority (lowest first); equal priorities share traffic by weight. Margins are on the reference mix (see <a href="/admin/prices">Costs &amp; prices</a>); read the <a href="/admin/margins">margin review</a> before opening traffic.</p>
 {{#each aliases}}
-<article class="card" aria-labelledby="alias-{{@index}}-h">
+<article class="card alias" aria-labelledby="alias-{{@index}}-h" data-alias="{{name}}">
   <h2 id="alias-{{@index}}-h">{{name}}{{#if status}} <span class="badge alias-status">{{status}}</span>{{/if}}</h2>
   <p class="muted">Policy: {{policy}}{{#if defaultMaxOutputTokens}}, default max output {{defaultMaxOutputTokens}} tokens{{/if}}.</p>
   <div class="table-wrap">
     <table class="stack">
       <caption class="visually-hidden">Routing order of {{name}}</caption>
-      <thead><tr><th scope="col">Priority</th><th scope="col">Weight</th><th scope="col">Provider</th><th scope="col">Upstream model</th></tr></thead>
+      <thead><tr><th scope="col">Priority</th><th scope="col">Weight</th><th scope="col">Provider</th><th scope="col">Upstream model</th><th scope="col">Margin</th></tr></thead>
       <tbody>
-        {{#each deployments}}<tr><td data-label="Priority">{{priority}}</td><td data-label="Weight">{{weight}}</td><td data-label="Provider">{{providerName}}</td><td data-label="Upstream model">{{upstreamModel}}</td></tr>{{/each}}
+        {{#each deployments}}<tr><td data-label="Priority">{{priority}}</td><td data-label="Weight">{{weight}}</td><td data-label="Provider">{{providerName}}</td><td data-label="Upstream model">{{upstreamModel}}</td><td data-label="Margin" class="num{{#if margin.loss}} loss{{/if}}">{{#if margin}}{{#if margin.marginPercent}}{{margin.marginPercent}} %{{else}}no price{{/if}}{{else}}cost or price missing{{/if}}</td></tr>{{/each}}
       </tbody>
     </table>
   </div>
   <p><a href="/admin/aliases/{{name}}/edit">Edit routing of {{name}}</a></p>
-  {{#if lifecycle.length}}
+  {{#if transitions.length}}
   <div class="grid">
-    {{#each lifecycle}}
-    <form method="post" action="/admin/aliases/{{../name}}/lifecycle" class="inline">
+    {{#each transitions}}
+    <form method="post" action="/admin/aliases/{{../name}}/status" class="alias-transition" data-to="{{to}}">
       <input type="hidden" name="_csrf" value="{{../../csrfToken}}">
-      <input type="hidden" name="action" value="{{action}}">
-      <label for="alias-{{@../index}}-{{action}}-reason">Reason to {{label}}</label>
-      <input id="alias-{{@../index}}-{{action}}-reason" name="reason" type="text" required maxlength="500">
-      <p><button type="submit">{{label}} {{../name}}</button></p>
+      <input type="hidden" name="to" value="{{to}}">
+      <label for="alias-{{@../index}}-{{to}}-reason">Reason ({{label}})</label>
+      <input id="alias-{{@../index}}-{{to}}-reason" name="reason" type="text" required maxlength="500">
+      {{#if opens}}
+      <label for="alias-{{@../index}}-override">Override reason, only to open despite a low margin</label>
+      <input id="alias-{{@../index}}-override" name="overrideReason" type="text" maxlength="500">
+      {{/if}}
+      <p><button type="submit">{{label}}: {{../name}}</button></p>
     </form>
     {{/each}}
   </div>
