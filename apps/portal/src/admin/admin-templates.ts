@@ -14,7 +14,6 @@ export const ADMIN_NAV_PARTIAL = `
     <li><a href="/admin/orders"{{#if (eq section "orders")}} aria-current="page"{{/if}}>Payments</a></li>
     <li><a href="/admin/projections"{{#if (eq section "projections")}} aria-current="page"{{/if}}>Projections</a></li>
     <li><a href="/admin/audit"{{#if (eq section "audit")}} aria-current="page"{{/if}}>Audit log</a></li>
-    <li><a href="/admin/audit"{{#if (eq section "audit")}} aria-current="page"{{/if}}>Audit log</a></li>
   </ul>
 </nav>
 {{#if error}}<div class="alert alert-error" role="alert" id="form-error">{{error}}</div>{{/if}}
