@@ -219,7 +219,8 @@ export class QuotaSlices {
     }
     try {
       if (entries.length > 0) await this.store.sync(entries, this.options.holder);
-      if (now - this.lastHeartbeatMs >= this.options.syncIntervalMs * 5) {
+      // Only an instance that holds counters heart-beats (and sweeps): an idle one costs nothing.
+      if (this.slices.size > 0 && now - this.lastHeartbeatMs >= this.options.syncIntervalMs * 5) {
         this.lastHeartbeatMs = now;
         await this.store.heartbeat(this.options.holder);
       }
