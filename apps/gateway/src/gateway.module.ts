@@ -44,6 +44,7 @@ import {
   WorkspaceRulesService,
   type WorkspaceRulesOptions,
 } from './workspace-rules';
+import { RawV1Routes } from './http/raw-v1-routes';
 import { SecretBox } from './secrets/secret-box';
 
 export interface GatewayModuleOptions {
@@ -247,6 +248,7 @@ export class GatewayModule {
         inject: [CatalogCache, UpstreamPools, CircuitBreakers, WorkspaceGovernor, KeySpendTracker],
       },
       GatewayLifecycle,
+      RawV1Routes,
       { provide: APP_FILTER, useClass: OpenAiErrorFilter },
     ];
     return {
