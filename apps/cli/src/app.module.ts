@@ -12,6 +12,7 @@ import { GatewayModule } from '../../gateway/src/gateway.module';
 import { PaymentsModule } from '../../portal/src/payments/payments.module';
 import { PortalModule } from '../../portal/src/portal.module';
 import { WebhooksModule } from '../../portal/src/webhooks/webhooks.module';
+import { MarginsModule } from '../../portal/src/margins/margins.module';
 import { alertsConfigFromEnv } from '../../portal/src/alerts/alerts-config';
 import { AlertsModule } from '../../portal/src/alerts/alerts.module';
 import { AuditModule } from '../../portal/src/audit/audit.module';
@@ -122,6 +123,7 @@ export class AppModule {
           config: options.payments,
         }),
         WebhooksModule,
+        MarginsModule,
         AuditModule,
         AlertsModule.forRoot({
           pool,
