@@ -283,6 +283,7 @@ export class WorkspacePagesController {
         allowedModels: models && models.length > 0 ? models : null,
         spendLimitCredits: form.spendLimitCredits || null,
         ...limits,
+        actor: `user:${principal.user.id}`,
       });
       await this.renderKeys(reply, 201, principal, access, {
         created: { name: form.name, secret: created.secret },
@@ -299,6 +300,7 @@ export class WorkspacePagesController {
   @Post('keys/:keyId/revoke')
   @WorkspaceRoles('owner', 'member')
   async revokeKey(
+    @CurrentUser() principal: PortalPrincipal,
     @CurrentWorkspace() access: WorkspaceAccess,
     @Param('keyId') keyId: string,
     @Res() reply: FastifyReply,
@@ -306,7 +308,7 @@ export class WorkspacePagesController {
     const id = KeyIdSchema.safeParse(keyId);
     if (!id.success) throw new HttpException({ statusCode: 404, message: 'Not found.' }, 404);
     try {
-      await this.gatewayAdmin().revokeApiKey(access.workspace.id, id.data);
+      await this.gatewayAdmin().revokeApiKey(access.workspace.id, id.data, `user:${principal.user.id}`);
     } catch (err) {
       if (err instanceof DomainError && err.code === 'NOT_FOUND')
         throw new HttpException({ statusCode: 404, message: 'Not found.' }, 404);
