@@ -89,16 +89,24 @@ export class AdminPagesController {
     );
   }
 
-  /** Balances of these accounts (a workspace's account id is its id); none before the first event. */
+  /**
+   * Balances of these accounts (a workspace's account id is its id); none before the first event, and
+   * none when the ledger's read models are not in this database (the portal running alone).
+   */
   private async balances(ids: string[]): Promise<Map<string, { available: bigint; posted: bigint }>> {
-    const { rows } = await this.pool.query<{ account_id: string; available: string; posted: string }>(
-      `SELECT account_id, available_nanocredits::text AS available, posted_nanocredits::text AS posted
-         FROM balances WHERE account_id = ANY($1::text[])`,
-      [ids],
-    );
-    return new Map(
-      rows.map((r) => [r.account_id, { available: BigInt(r.available), posted: BigInt(r.posted) }]),
-    );
+    try {
+      const { rows } = await this.pool.query<{ account_id: string; available: string; posted: string }>(
+        `SELECT account_id, available_nanocredits::text AS available, posted_nanocredits::text AS posted
+           FROM balances WHERE account_id = ANY($1::text[])`,
+        [ids],
+      );
+      return new Map(
+        rows.map((r) => [r.account_id, { available: BigInt(r.available), posted: BigInt(r.posted) }]),
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return new Map();
+      throw err;
+    }
   }
 
   /** Every workspace's finalized invoices; none when invoicing does not run against this database. */
