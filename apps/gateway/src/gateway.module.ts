@@ -37,6 +37,7 @@ import { GatewayAdmin } from './catalog/gateway-admin';
 import { GATEWAY_CATALOG_COMPONENT, GATEWAY_CATALOG_MIGRATIONS } from './catalog/migrations';
 import { PostgresCatalog } from './catalog/postgres-catalog';
 import { OpenAiErrorFilter } from './http/openai-error.filter';
+import { LimitsPageController } from '../../portal/src/workspace/limits-page.controller';
 import { OpenAiController } from './http/openai.controller';
 import {
   WorkspaceRulesController,
@@ -254,7 +255,14 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       controllers: options.adminApi
-        ? [OpenAiController, AdminCatalogController, AdminDocsController, WorkspaceRulesController]
+        ? [
+            OpenAiController,
+            AdminCatalogController,
+            AdminDocsController,
+            WorkspaceRulesController,
+            // The customer's /w/:id/limits page reads the same rules service (portal guards, all-in-one).
+            LimitsPageController,
+          ]
         : [OpenAiController],
       providers: options.adminApi
         ? [...providers, { provide: ADMIN_API_POOL, useValue: options.pool }]

@@ -98,6 +98,58 @@ const schemas: Record<string, Schema> = {
     ['error'],
   ),
   Balance: obj({ postedCredits: credits, leasedCredits: credits, availableCredits: credits }),
+  WorkspacePolicy: obj(
+    {
+      allowProviders: nullable({ type: 'array', items: { type: 'string' }, maxItems: 200 }),
+      denyProviders: { type: 'array', items: { type: 'string' }, maxItems: 200 },
+      allowDeployments: nullable({ type: 'array', items: { type: 'string' }, maxItems: 500 }),
+      denyDeployments: { type: 'array', items: { type: 'string' }, maxItems: 500 },
+      requiredRegion: nullable({
+        type: 'string',
+        description: 'Only providers tagged with this region, e.g. "eu"',
+      }),
+      routingPolicy: nullable({
+        type: 'string',
+        enum: ['priority', 'cost'],
+        description: "null: each alias's own",
+      }),
+    },
+    [],
+  ),
+  WorkspaceQuotas: obj(
+    {
+      requestsPerMinute: nullable({ type: 'integer', minimum: 1 }),
+      tokensPerMinute: nullable({ type: 'integer', minimum: 1 }),
+      creditsPerDay: nullable(credits),
+      creditsPerMonth: nullable(credits),
+      concurrentRequests: nullable({ type: 'integer', minimum: 1 }),
+      timeZone: { type: 'string', default: 'UTC', description: 'IANA zone of the calendar days and months' },
+    },
+    [],
+  ),
+  WorkspaceRules: obj({
+    workspaceId: { type: 'string' },
+    policy: nullable(ref('WorkspacePolicy')),
+    quotas: nullable(ref('WorkspaceQuotas')),
+    usage: {
+      type: 'array',
+      description: 'Current windows over every gateway instance',
+      items: obj({
+        metric: {
+          type: 'string',
+          enum: ['requests', 'tokens', 'credits_day', 'credits_month', 'concurrent'],
+        },
+        limit: { anyOf: [{ type: 'integer' }, credits] },
+        used: {
+          anyOf: [{ type: 'integer' }, credits],
+          description: 'Consumed (reported within a second or so)',
+        },
+        claimed: { anyOf: [{ type: 'integer' }, credits], description: 'Claimed by gateway instances' },
+        windowStart: dateTime,
+        windowEnd: nullable(dateTime),
+      }),
+    },
+  }),
   Workspace: obj({
     id: { type: 'string', format: 'uuid' },
     name: { type: 'string' },
@@ -355,6 +407,36 @@ export const ADMIN_API_OPENAPI: OpenApiDocument = {
         tags: ['workspaces'],
         parameters: [path('workspaceId'), path('keyId')],
         responses: { '204': { description: 'Revoked' }, ...unauthorized, ...notFound },
+      },
+    },
+    '/admin/api/workspaces/{workspaceId}/rules': {
+      get: {
+        operationId: 'getWorkspaceRules',
+        summary: "A workspace's provider policy and quotas with current use",
+        tags: ['workspaces'],
+        parameters: [path('workspaceId')],
+        responses: { '200': ok('Rules', ref('WorkspaceRules')), ...invalid, ...unauthorized },
+      },
+    },
+    '/admin/api/workspaces/{workspaceId}/policy': {
+      put: {
+        operationId: 'setWorkspacePolicy',
+        summary:
+          'Replace the provider policy (omitted fields: no restriction); the same policy again is a no-op',
+        tags: ['workspaces'],
+        parameters: [path('workspaceId')],
+        requestBody: body(ref('WorkspacePolicy')),
+        responses: { '200': ok('Rules now', ref('WorkspaceRules')), ...invalid, ...unauthorized },
+      },
+    },
+    '/admin/api/workspaces/{workspaceId}/quotas': {
+      put: {
+        operationId: 'setWorkspaceQuotas',
+        summary: 'Replace the quotas (omitted: no limit); enforced across all gateway instances',
+        tags: ['workspaces'],
+        parameters: [path('workspaceId')],
+        requestBody: body(ref('WorkspaceQuotas')),
+        responses: { '200': ok('Rules now', ref('WorkspaceRules')), ...invalid, ...unauthorized },
       },
     },
     '/admin/api/providers': {

@@ -9,6 +9,7 @@ export const WORKSPACE_NAV_PARTIAL = `
     <li><a href="/w/{{ws.id}}/billing"{{#if (eq section "billing")}} aria-current="page"{{/if}}>Billing</a></li>
     <li><a href="/w/{{ws.id}}/statement"{{#if (eq section "statement")}} aria-current="page"{{/if}}>Statement</a></li>
     <li><a href="/w/{{ws.id}}/alerts"{{#if (eq section "alerts")}} aria-current="page"{{/if}}>Alerts</a></li>
+    <li><a href="/w/{{ws.id}}/limits"{{#if (eq section "limits")}} aria-current="page"{{/if}}>Limits</a></li>
     <li><a href="/w/{{ws.id}}">Members</a></li>
   </ul>
 </nav>
