@@ -113,21 +113,24 @@ export class AlertsReactor {
 
   private async run(): Promise<void> {
     while (!this.abort.signal.aborted) {
+      let busy = false;
       try {
-        await this.tick();
+        busy = await this.tick();
       } catch (err) {
         if (this.abort.signal.aborted) break;
         this.log('warn', `tick failed, retrying: ${errorText(err)}`);
       }
-      await sleep(this.deps.config.pollMs, this.abort.signal);
+      // A tick that stopped at its bounds left work behind: go on without waiting (catching up).
+      if (!busy) await sleep(this.deps.config.pollMs, this.abort.signal);
     }
   }
 
-  /** One pass of all three steps (tests call it directly). */
-  async tick(): Promise<void> {
-    await this.followEvents();
-    await this.watchBalances();
-    await this.deliverDue();
+  /** One pass of all three steps (tests call it directly); true when a step stopped at its bound. */
+  async tick(): Promise<boolean> {
+    const moreEvents = await this.followEvents();
+    const moreBalances = await this.watchBalances();
+    const deliveries = await this.deliverDue();
+    return moreEvents || moreBalances || deliveries >= this.deps.config.deliveriesPerTick;
   }
 
   // ── 1. events → settings and queued deliveries ──────────────────────────
@@ -140,11 +143,12 @@ export class AlertsReactor {
     return rows[0] ? parsePosition(rows[0].position) : START;
   }
 
-  async followEvents(): Promise<void> {
+  /** Applies new events from the checkpoint on; true when it stopped at its bound with more to read. */
+  async followEvents(): Promise<boolean> {
     let after = await this.checkpoint();
     for (let batch = 0; batch < BATCHES_PER_TICK && !this.abort.signal.aborted; batch++) {
       const events = await this.deps.store.readAll({ after, maxCount: EVENTS_PER_BATCH });
-      if (events.length === 0) return;
+      if (events.length === 0) return false;
       after = events[events.length - 1].position;
       const client = await this.deps.pool.connect();
       try {
@@ -162,8 +166,9 @@ export class AlertsReactor {
       } finally {
         client.release();
       }
-      if (events.length < EVENTS_PER_BATCH) return;
+      if (events.length < EVENTS_PER_BATCH) return false;
     }
+    return true;
   }
 
   private async apply(client: PoolClient, recorded: RecordedEvent): Promise<void> {
@@ -230,7 +235,8 @@ export class AlertsReactor {
 
   // ── 2. balances → crossings ─────────────────────────────────────────────
 
-  async watchBalances(): Promise<void> {
+  /** Observes moved balances; true when there were more than one tick takes. */
+  async watchBalances(): Promise<boolean> {
     let rows: { workspace_id: string; posted: string; last_position: string; observed: string | null }[];
     try {
       ({ rows } = await this.deps.pool.query(
@@ -243,11 +249,11 @@ export class AlertsReactor {
       ));
     } catch (err) {
       // No ledger read models in this database (a portal-only test app): nothing to watch.
-      if ((err as { code?: string }).code === '42P01') return;
+      if ((err as { code?: string }).code === '42P01') return false;
       throw err;
     }
     for (const r of rows) {
-      if (this.abort.signal.aborted) return;
+      if (this.abort.signal.aborted) return false;
       await handleCommand({
         store: this.deps.store,
         streamId: alertsStream(r.workspace_id),
@@ -269,6 +275,7 @@ export class AlertsReactor {
         [r.workspace_id, r.last_position, r.observed],
       );
     }
+    return rows.length === WORKSPACES_PER_TICK;
   }
 
   // ── 3. deliveries ───────────────────────────────────────────────────────
