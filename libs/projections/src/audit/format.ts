@@ -44,7 +44,13 @@ export function* formatReplay(result: ReplayResult, format: ReplayFormat): Gener
       const totals = Object.fromEntries(
         Object.entries(result.totals).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]),
       );
-      yield `{"accountId":${JSON.stringify(result.accountId)},"totals":${JSON.stringify(totals)},"differences":${JSON.stringify(result.differences)},"rows":[`;
+      const corrections = (result.corrections ?? []).map((c) => ({
+        ...c,
+        adjustment: c.adjustment
+          ? { ...c.adjustment, amountNanocredits: c.adjustment.amountNanocredits.toString() }
+          : null,
+      }));
+      yield `{"accountId":${JSON.stringify(result.accountId)},"totals":${JSON.stringify(totals)},"differences":${JSON.stringify(result.differences)},"corrections":${JSON.stringify(corrections)},"rows":[`;
       let first = true;
       for (const r of result.rows) {
         const o = {
@@ -80,6 +86,11 @@ export function* formatReplay(result: ReplayResult, format: ReplayFormat): Gener
       const t = result.totals;
       yield `\n${t.events} events, ${t.statementLines} statement lines, ${t.usageEvents} usage events\n`;
       yield `posted ${formatCredits(t.postedNanocredits)}  leased ${formatCredits(t.leasedNanocredits)}  available ${formatCredits(t.availableNanocredits)}\n`;
+      const corrections = result.corrections ?? [];
+      if (corrections.length > 0)
+        yield `\ncorrections touching this account (usage events are never edited):\n`;
+      for (const c of corrections)
+        yield `  ${c.at}  ${c.correctionId}: ${c.kind} ${c.target} over [${c.from}, ${c.to ?? 'open end'}) by ${c.actor}: ${c.reason}; ${c.requestsAffected} requests${c.rerate ? ', re-rating' : ''}${c.adjustment ? `; adjustment ${c.adjustment.adjustmentId} ${formatCredits(c.adjustment.amountNanocredits)}` : ''}\n`;
       return;
     }
     default: {

@@ -17,6 +17,7 @@ import {
   type BalanceTotals,
 } from '@tollgate/ledger';
 import { ledgerEvent, ledgerFact, statementEntry, type LedgerFact } from '../read-models/facts';
+import { correctionsTouching, type ReplayCorrection } from './corrections';
 
 /** One event of an account's history, with the balances right after it. */
 export interface ReplayRow {
@@ -59,6 +60,8 @@ export interface ReplayResult {
   rows: ReplayRow[];
   totals: ReplayTotals;
   differences: ReplayDifference[];
+  /** Cost/price corrections that touch this account's requests or re-rated it (see corrections.ts). */
+  corrections?: ReplayCorrection[];
 }
 
 const STREAM_PAGE = 50_000;
@@ -409,7 +412,8 @@ export async function replayAccount(store: EventStore, pool: Pool, accountId: st
   diff('daily_usage', 'Σ requests', d.usageEvents, snap.daily.n ?? '0');
   diff('daily_usage', 'Σ price_nanocredits', d.usagePriceNanocredits, snap.daily.price ?? '0');
 
-  return { accountId, rows: full.rows, totals: full.totals, differences };
+  const corrections = await correctionsTouching(store, pool, history);
+  return { accountId, rows: full.rows, totals: full.totals, differences, corrections };
 }
 
 export interface VerifyProgress {

@@ -1,5 +1,6 @@
 import type { NewEvent } from '@tollgate/event-store';
-import { verifyAll } from '../audit/replay';
+import { formatReplay } from '../audit/format';
+import { replayAccount, verifyAll } from '../audit/replay';
 import { LEDGER_PROJECTIONS } from '../read-models';
 import { marginsProjection } from '../read-models/margins.projection';
 import { dumpProjection } from '../runtime/dump';
@@ -331,6 +332,25 @@ describe('margins read model, corrections and re-rating', () => {
       charged: (9n * M * 6n).toString(),
       delta: (27n * M).toString(),
     });
+
+    // The replay shows the correction and the adjustment it caused.
+    const replay = await replayAccount(env.store, env.pool, 'a2');
+    expect(replay.differences).toEqual([]);
+    expect(replay.corrections).toEqual([
+      expect.objectContaining({
+        correctionId: 'corr-up',
+        kind: 'cost',
+        target: 'p1/gpt-y',
+        rerate: true,
+        requestsAffected: 2,
+        adjustment: { adjustmentId: 'correction-corr-up', amountNanocredits: -15n * M },
+      }),
+    ]);
+    const table = [...formatReplay(replay, 'table')].join('');
+    expect(table).toContain('Adjustment COST_CORRECTION: corr-up');
+    expect(table).toMatch(
+      /corr-up: cost p1\/gpt-y over \[2026-02-10T13:00:00.000Z, 2026-02-10T13:02:00.000Z\) by admin-1: .*2 requests, re-rating; adjustment correction-corr-up -0.015000000/,
+    );
 
     // Applied again: no second adjustment, balances unchanged.
     const again = await applyCorrection(env, raise, { rebuild: false });
