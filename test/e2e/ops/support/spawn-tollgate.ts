@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../../..');
+const REGISTER = join(ROOT, 'libs/invoicing/src/testing/ts-register.cjs');
+const MAIN = join(ROOT, 'apps/cli/src/main.ts');
+const START_TIMEOUT_MS = 60_000;
+
+export interface SpawnedTollgate {
+  child: ChildProcess;
+  url: string;
+  apiKey: string;
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * The real `tollgate start` in its own process (TypeScript via swc, no build needed): what an operator
+ * runs, with real signal handling. Resolves once it printed its URL and the demo API key.
+ */
+export function spawnTollgateStart(env: Record<string, string>): Promise<SpawnedTollgate> {
+  const child = spawn(process.execPath, ['-r', REGISTER, MAIN, 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, TOLLGATE_SEED_DEMO: 'true', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`tollgate start did not come up in ${START_TIMEOUT_MS} ms:\n${out}`));
+    }, START_TIMEOUT_MS);
+    const check = (): void => {
+      const url = /Tollgate is running at (http:\/\/\S+)/.exec(out)?.[1];
+      const apiKey = /API key:\s+(\S+)/.exec(out)?.[1];
+      if (url && apiKey) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        ok({ child, url, apiKey, output: () => out, exited });
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`tollgate start exited (${code}) before it was up:\n${out}`));
+    });
+  });
+}
