@@ -15,12 +15,12 @@ export const AUDIT_TEMPLATE = `
   <p><button type="submit">Apply filters</button> <a href="/admin/audit">Clear</a> · <a href="{{csvHref}}" download id="audit-csv">Download CSV</a></p>
 </form>
 <div class="table-wrap">
-  <table class="stack" id="audit-log">
+  <table class="stack wrap" id="audit-log">
     <caption class="muted">Page {{filter.page}}, newest first.</caption>
     <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Workspace</th><th scope="col">Subject</th><th scope="col">What</th><th scope="col">Before → after</th></tr></thead>
     <tbody>
       {{#each rows}}
-      <tr class="audit-row" data-action="{{action}}" data-event="{{eventId}}"><td data-label="Time">{{time}}</td><td data-label="Actor">{{#if actorEmail}}{{actorEmail}} <span class="muted">({{actor}})</span>{{else}}{{actor}}{{/if}}</td><td data-label="Action"><code>{{action}}</code></td><td data-label="Workspace">{{#if workspaceId}}<code>{{workspaceId}}</code>{{/if}}</td><td data-label="Subject">{{subject}}</td><td data-label="What">{{summary}}</td><td data-label="Before → after">
+      <tr class="audit-row" data-action="{{action}}" data-event="{{eventId}}"><td data-label="Time">{{time}}</td><td data-label="Actor">{{#if actorEmail}}<span title="{{actor}}">{{actorEmail}}</span>{{else}}{{actor}}{{/if}}</td><td data-label="Action"><code>{{action}}</code></td><td data-label="Workspace">{{#if workspaceId}}<code>{{workspaceId}}</code>{{/if}}</td><td data-label="Subject">{{subject}}</td><td data-label="What">{{summary}}</td><td data-label="Before → after">
         {{#if changes.length}}<ul class="changes">{{#each changes}}<li><code>{{field}}</code>: <span class="before">{{before}}</span> → <span class="after">{{after}}</span></li>{{/each}}</ul>{{else}}<span class="muted">no state change</span>{{/if}}
         <details><summary>Full state</summary><p>Before:</p><pre>{{beforeJson}}</pre><p>After:</p><pre>{{afterJson}}</pre></details>
       </td></tr>

@@ -28,6 +28,8 @@ caption{text-align:left;padding:.25rem 0}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 .muted{color:#57606a}
 .table-wrap{overflow-x:auto;margin-bottom:1rem}
+table.wrap td{white-space:normal;overflow-wrap:anywhere;vertical-align:top}
+table.wrap pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8125rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e5e7eb;white-space:nowrap}
 th{font-size:.875rem;color:#57606a}
