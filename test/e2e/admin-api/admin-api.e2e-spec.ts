@@ -20,6 +20,13 @@ const ADMIN_ROUTES: [method: string, path: string][] = [
   ['post', '/admin/api/cost-profiles'],
   ['post', '/admin/api/sell-prices'],
   ['put', '/admin/api/aliases/{name}'],
+  ['get', '/admin/api/aliases'],
+  ['get', '/admin/api/aliases/{name}'],
+  ['get', '/admin/api/aliases/{name}/review'],
+  ['post', '/admin/api/aliases/{name}/status'],
+  ['get', '/admin/api/margin-flags'],
+  ['patch', '/admin/api/providers/{providerId}'],
+  ['put', '/admin/api/workspaces/{workspaceId}/api-keys/{keyId}/limits'],
   // Documented routes of the payments and invoices controllers.
   ['get', '/admin/api/payments/orders'],
   ['post', '/admin/api/payments/orders/{orderId}/refunds'],
@@ -266,6 +273,88 @@ describe('admin JSON API (/admin/api)', () => {
     const revoke = await call('DELETE', `/admin/api/workspaces/${demo}/api-keys/${key.body.apiKey.id}`);
     expect(revoke.status).toBe(204);
     expect((await call('DELETE', `/admin/api/workspaces/${demo}/api-keys/key_nope`)).status).toBe(404);
+  });
+
+  it('given an alias priced below cost, when an admin reviews and opens it over the API, then opening is refused until an override reason is given, and a later cost rise is flagged', async () => {
+    const demo = running.demo!.workspaceId;
+    const provider = await call('POST', '/admin/api/providers', {
+      name: 'admin-api-lifecycle',
+      baseUrl: `${running.url}/demo-upstream/v1`,
+      apiKey: 'sk-lifecycle',
+      region: 'eu',
+    });
+    const providerId = provider.body.provider.id as string;
+    const patched = await call('PATCH', `/admin/api/providers/${providerId}`, { region: 'us' });
+    expect(patched.body).toMatchObject({ changed: true, provider: { id: providerId, region: 'us' } });
+    await call('POST', '/admin/api/cost-profiles', {
+      providerId,
+      upstreamModel: 'tollgate-demo-1',
+      inputPerMillion: '1',
+      outputPerMillion: '2',
+    });
+    const defined = await call('PUT', '/admin/api/aliases/admin-api-loss', {
+      deployments: [{ providerId, upstreamModel: 'tollgate-demo-1' }],
+    });
+    expect(defined.body.alias.status).toBe('draft');
+    await call('POST', '/admin/api/sell-prices', {
+      alias: 'admin-api-loss',
+      price: { kind: 'per_million', inputPerMillion: '0.8', outputPerMillion: '1.6' },
+    });
+
+    const review = await call('GET', '/admin/api/aliases/admin-api-loss/review');
+    expect(review.status).toBe(200);
+    expect(review.body.review.lines[0]).toMatchObject({ providerId, marginPercent: '-25.00' });
+
+    const refused = await call('POST', '/admin/api/aliases/admin-api-loss/status', {
+      to: 'open',
+      reason: 'go',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('MARGIN_BELOW_THRESHOLD');
+
+    const key = await call('POST', `/admin/api/workspaces/${demo}/api-keys`, { name: 'lifecycle' });
+    const secret = key.body.apiKey.secret as string;
+    const ask = () =>
+      fetch(`${running.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'admin-api-loss', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    expect((await ask()).status).toBe(404);
+
+    const opened = await call('POST', '/admin/api/aliases/admin-api-loss/status', {
+      to: 'open',
+      reason: 'go',
+      overrideReason: 'intro price',
+    });
+    expect(opened.status).toBe(200);
+    expect(opened.body).toMatchObject({ alias: { status: 'open' }, changed: true });
+    expect((await ask()).status).toBe(200);
+
+    await call('POST', '/admin/api/sell-prices', {
+      alias: 'admin-api-loss',
+      price: { kind: 'per_million', inputPerMillion: '2', outputPerMillion: '4' },
+    });
+    await call('POST', '/admin/api/cost-profiles', {
+      providerId,
+      upstreamModel: 'tollgate-demo-1',
+      inputPerMillion: '3',
+      outputPerMillion: '6',
+    });
+    const flags = await call('GET', '/admin/api/margin-flags');
+    expect(flags.body.flags.map((f: { alias: string }) => f.alias)).toContain('admin-api-loss');
+    const detail = await call('GET', '/admin/api/aliases/admin-api-loss');
+    expect(detail.body.history.map((h: { kind: string }) => h.kind)).toEqual([
+      'margin_flagged',
+      'status',
+      'status',
+    ]);
+
+    const limits = await call('PUT', `/admin/api/workspaces/${demo}/api-keys/${key.body.apiKey.id}/limits`, {
+      allowedModels: ['demo-chat'],
+    });
+    expect(limits.body.apiKey.allowedModels).toEqual(['demo-chat']);
+    expect((await ask()).status).toBe(403);
   });
 
   it('given the served OpenAPI document, when it is read without a token, then it is 3.1 and lists every admin route', async () => {

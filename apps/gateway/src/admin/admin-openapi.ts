@@ -5,7 +5,7 @@
  */
 
 type Schema = { readonly [key: string]: unknown };
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 interface Parameter {
   name: string;
@@ -183,6 +183,20 @@ const schemas: Record<string, Schema> = {
       spendLimitCredits: nullable(credits),
       requestsPerMinute: nullable({ type: 'integer', minimum: 1 }),
       tokensPerMinute: nullable({ type: 'integer', minimum: 1 }),
+      adminTest: {
+        type: 'boolean',
+        description:
+          "An operator's test key: may also route aliases that are not open (drafts, in review, paused)",
+      },
+    },
+    [],
+  ),
+  ApiKeyLimitsInput: obj(
+    {
+      allowedModels: nullable({ type: 'array', items: { type: 'string' }, maxItems: 1000 }),
+      spendLimitCredits: nullable(credits),
+      requestsPerMinute: nullable({ type: 'integer', minimum: 1 }),
+      tokensPerMinute: nullable({ type: 'integer', minimum: 1 }),
     },
     [],
   ),
@@ -195,6 +209,7 @@ const schemas: Record<string, Schema> = {
     spentCredits: credits,
     requestsPerMinute: nullable({ type: 'integer' }),
     tokensPerMinute: nullable({ type: 'integer' }),
+    adminTest: { type: 'boolean' },
     createdAt: dateTime,
     revokedAt: nullable(dateTime),
   }),
@@ -211,16 +226,87 @@ const schemas: Record<string, Schema> = {
       kind: { type: 'string', enum: ['openai_compatible'], default: 'openai_compatible' },
       baseUrl: { type: 'string', format: 'uri' },
       apiKey: { type: 'string', minLength: 1, maxLength: 4096, writeOnly: true },
+      region: nullable({ type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$', examples: ['eu'] }),
     },
     ['name', 'baseUrl', 'apiKey'],
+  ),
+  ProviderUpdate: obj(
+    {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      baseUrl: { type: 'string', format: 'uri' },
+      region: nullable({ type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }),
+    },
+    [],
   ),
   Provider: obj({
     id: { type: 'string' },
     name: { type: 'string' },
     kind: { type: 'string' },
     baseUrl: { type: 'string' },
+    region: nullable({ type: 'string', description: 'Residency tag, e.g. "eu"' }),
     createdAt: dateTime,
     updatedAt: dateTime,
+  }),
+  AliasStatus: { type: 'string', enum: ['draft', 'in_review', 'open', 'paused', 'retired'] },
+  Deployment: obj({
+    deploymentId: { type: 'string' },
+    providerId: { type: 'string' },
+    upstreamModel: { type: 'string' },
+    priority: { type: 'integer' },
+    weight: { type: 'integer' },
+  }),
+  Alias: obj({
+    name: { type: 'string' },
+    policy: { type: 'string', enum: ['priority', 'cost'] },
+    defaultMaxOutputTokens: nullable({ type: 'integer' }),
+    status: ref('AliasStatus'),
+    deployments: { type: 'array', items: ref('Deployment') },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+  MarginReview: obj({
+    alias: { type: 'string' },
+    status: ref('AliasStatus'),
+    thresholdPercent: { type: 'string', examples: ['0'] },
+    lines: {
+      type: 'array',
+      items: obj({
+        deploymentId: { type: 'string' },
+        providerId: { type: 'string' },
+        upstreamModel: { type: 'string' },
+        cost: nullable(open),
+        price: nullable(open),
+        marginPercent: nullable({
+          type: 'string',
+          description:
+            'Margin % of price on the reference mix (600k input, 100k cached, 300k output tokens), rounded down to 2 decimals; null = unknown (blocks)',
+          examples: ['28.57'],
+        }),
+      }),
+    },
+    blockingDeploymentIds: { type: 'array', items: { type: 'string' } },
+  }),
+  AliasStatusInput: obj(
+    {
+      to: ref('AliasStatus'),
+      reason: { type: 'string', minLength: 1, maxLength: 500 },
+      overrideReason: nullable({
+        type: 'string',
+        minLength: 1,
+        maxLength: 500,
+        description: 'Opens despite a margin below the threshold (recorded with the review)',
+      }),
+    },
+    ['to', 'reason'],
+  ),
+  AliasHistoryEntry: obj({
+    kind: { type: 'string', enum: ['status', 'margin_flagged'] },
+    from: nullable(ref('AliasStatus')),
+    to: nullable(ref('AliasStatus')),
+    reason: { type: 'string' },
+    review: nullable(open),
+    actor: { type: 'string' },
+    at: dateTime,
   }),
   CostProfileInput: obj(
     {
@@ -400,6 +486,21 @@ export const ADMIN_API_OPENAPI: OpenApiDocument = {
         responses: { '201': ok('Created', ref('CreatedApiKey')), ...invalid, ...unauthorized, ...notFound },
       },
     },
+    '/admin/api/workspaces/{workspaceId}/api-keys/{keyId}/limits': {
+      put: {
+        operationId: 'changeApiKeyLimits',
+        summary: "Replace a key's allow-list, spend limit and rate limits (same limits again: no-op)",
+        tags: ['workspaces'],
+        parameters: [path('workspaceId'), path('keyId')],
+        requestBody: body(ref('ApiKeyLimitsInput')),
+        responses: {
+          '200': ok('Limits now', obj({ apiKey: open })),
+          ...invalid,
+          ...unauthorized,
+          ...notFound,
+        },
+      },
+    },
     '/admin/api/workspaces/{workspaceId}/api-keys/{keyId}': {
       delete: {
         operationId: 'revokeApiKey',
@@ -462,6 +563,22 @@ export const ADMIN_API_OPENAPI: OpenApiDocument = {
         },
       },
     },
+    '/admin/api/providers/{providerId}': {
+      patch: {
+        operationId: 'updateProvider',
+        summary: "Change a provider's name, base URL or region (omitted fields stay)",
+        tags: ['catalog'],
+        parameters: [path('providerId')],
+        requestBody: body(ref('ProviderUpdate')),
+        responses: {
+          '200': ok('Updated', obj({ provider: ref('Provider'), changed: { type: 'boolean' } })),
+          ...invalid,
+          ...unauthorized,
+          ...notFound,
+          '409': err('Name already taken'),
+        },
+      },
+    },
     '/admin/api/providers/{providerId}/rotate-key': {
       post: {
         operationId: 'rotateProviderKey',
@@ -506,18 +623,94 @@ export const ADMIN_API_OPENAPI: OpenApiDocument = {
         },
       },
     },
+    '/admin/api/aliases': {
+      get: {
+        operationId: 'listAliases',
+        summary: 'Model aliases with their status and deployments',
+        tags: ['catalog'],
+        responses: {
+          '200': ok('Aliases', obj({ aliases: { type: 'array', items: ref('Alias') } })),
+          ...unauthorized,
+        },
+      },
+    },
     '/admin/api/aliases/{name}': {
+      get: {
+        operationId: 'getAlias',
+        summary: 'An alias and its lifecycle history (status changes with reviews, margin flags)',
+        tags: ['catalog'],
+        parameters: [path('name')],
+        responses: {
+          '200': ok(
+            'Alias',
+            obj({ alias: ref('Alias'), history: { type: 'array', items: ref('AliasHistoryEntry') } }),
+          ),
+          ...unauthorized,
+          ...notFound,
+        },
+      },
       put: {
         operationId: 'upsertAlias',
-        summary: 'Create or replace a model alias and its deployments',
+        summary: 'Create (as a draft) or replace a model alias and its deployments',
         tags: ['catalog'],
         parameters: [path('name')],
         requestBody: body(ref('AliasInput')),
         responses: {
-          '200': ok('Saved', obj({ alias: obj({ name: { type: 'string' } }) })),
+          '200': ok('Saved', obj({ alias: obj({ name: { type: 'string' }, status: ref('AliasStatus') }) })),
           ...invalid,
           ...unauthorized,
           '404': err('A deployment names an unknown provider'),
+        },
+      },
+    },
+    '/admin/api/aliases/{name}/review': {
+      get: {
+        operationId: 'reviewAlias',
+        summary: 'Cost, price and margin per deployment now, and what blocks opening',
+        tags: ['catalog'],
+        parameters: [path('name')],
+        responses: {
+          '200': ok('Review', obj({ review: ref('MarginReview') })),
+          ...unauthorized,
+          ...notFound,
+        },
+      },
+    },
+    '/admin/api/aliases/{name}/status': {
+      post: {
+        operationId: 'changeAliasStatus',
+        summary:
+          'Lifecycle: draft → in_review → open → paused/retired. Opening records the review; a negative or below-threshold margin blocks it unless overrideReason is given',
+        tags: ['catalog'],
+        parameters: [path('name')],
+        requestBody: body(ref('AliasStatusInput')),
+        responses: {
+          '200': ok(
+            'Status now',
+            obj({
+              alias: obj({ name: { type: 'string' }, status: ref('AliasStatus') }),
+              changed: { type: 'boolean' },
+              review: nullable(ref('MarginReview')),
+            }),
+          ),
+          ...invalid,
+          ...unauthorized,
+          ...notFound,
+          '422': err('MARGIN_BELOW_THRESHOLD or REVIEW_STALE'),
+        },
+      },
+    },
+    '/admin/api/margin-flags': {
+      get: {
+        operationId: 'listMarginFlags',
+        summary: 'Aliases whose margin fell below the threshold after a cost, price or routing change',
+        tags: ['catalog'],
+        responses: {
+          '200': ok(
+            'Flags, newest first',
+            obj({ flags: { type: 'array', items: { ...ref('AliasHistoryEntry') } } }),
+          ),
+          ...unauthorized,
         },
       },
     },
