@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
+import { addWorkspaceMember, createWorkspaceWithOwner } from '@tollgate/identity';
 import { formatCredits, formatCreditsTrimmed } from '@tollgate/money';
 import { PortalClient } from '../portal/portal-test-app';
 import { eventually, startAllInOne, type AllInOne } from '../support/all-in-one';
@@ -119,7 +120,7 @@ describe('low-balance alerts in the all-in-one product', () => {
     }
   });
 
-  it('given an owner on the alerts page, when the webhook URL is not http(s), then the page answers 400 naming the problem and nothing is saved', async () => {
+  it('given the alerts page, when the owner submits a non-http(s) URL or no CSRF token, a member submits, or another tenant looks, then 400, 403, 403 and 404, and nothing is saved', async () => {
     const page = await portal.request(`/w/${ws}/alerts`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('aria-current="page">Alerts</a>');
@@ -134,6 +135,34 @@ describe('low-balance alerts in the all-in-one product', () => {
       form: { thresholds: '10', webhookUrl: `${receiver.url}/flaky` },
     });
     expect(noCsrf.status).toBe(403);
+    // A member (not an owner) sees the page but cannot change it; another tenant's owner gets 404.
+    await addWorkspaceMember(app.pool, {
+      workspaceId: ws,
+      email: 'member@alerts.test',
+      password: 'member password 1',
+      displayName: 'Mem Ber',
+      role: 'member',
+    });
+    const member = new PortalClient(app.running.url);
+    expect((await member.signIn('member@alerts.test', 'member password 1')).status).toBe(303);
+    const memberPage = await member.request(`/w/${ws}/alerts`);
+    expect(memberPage.status).toBe(200);
+    expect(memberPage.body).not.toContain('id="alert-thresholds"');
+    const refused = await member.request(`/w/${ws}/alerts`, {
+      method: 'POST',
+      form: { _csrf: csrfOf(memberPage.body), thresholds: '10', webhookUrl: '' },
+    });
+    expect(refused.status).toBe(403);
+    await createWorkspaceWithOwner(app.pool, {
+      workspaceName: 'Other Tenant',
+      ownerEmail: 'owner@other-alerts.test',
+      ownerPassword: 'other tenant password 1',
+      ownerDisplayName: 'Other Owner',
+    });
+    const other = new PortalClient(app.running.url);
+    expect((await other.signIn('owner@other-alerts.test', 'other tenant password 1')).status).toBe(303);
+    expect((await other.request(`/w/${ws}/alerts`)).status).toBe(404);
+
     const { rows } = await app.pool.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [
       `workspace-alerts-${ws}`,
     ]);
