@@ -46,7 +46,9 @@ export const DEFAULT_LEASE_ADMISSION: Omit<LeaseAdmissionOptions, 'holder' | 'no
   retireBeforeExpiryMs: 30_000,
   minLeaseNanocredits: 100_000_000n, // 0.1 credits
   maxLeaseNanocredits: 100_000_000_000n, // 100 credits
-  maxBatch: 100,
+  // One batch is decided (validated, fingerprinted) in one go on the event loop, about 10 µs a record:
+  // 25 keeps that pause near 0.25 ms, so metering never shows in a request's latency.
+  maxBatch: 25,
   flushDelayMs: 100,
   maxReserveTries: 3,
   maxUsagePerLease: 5_000,
