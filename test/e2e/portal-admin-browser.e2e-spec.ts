@@ -96,11 +96,11 @@ describe('admin workspace in Chromium', () => {
     await customer.type('#bp-email', 'billing@demo.test');
     await submit(customer, '#profile-h ~ form button[type=submit]');
     await submit(customer, 'button[aria-label^="Buy Enterprise"]');
-    const before = credits(
-      await eventuallyOn(customer, `/w/${ws}/dashboard`, () =>
-        customer.$eval('#balance-available', (e) => e.textContent).catch(() => undefined),
-      ),
-    );
+    // The demo's 25 welcome credits, once the balance read model has them.
+    const before = await eventuallyOn(customer, `/w/${ws}/dashboard`, async () => {
+      const text = await customer.$eval('#balance-available', (e) => e.textContent).catch(() => null);
+      return text !== null && credits(text) === 25_000_000_000n ? credits(text) : undefined;
+    });
 
     const admin = await signedIn('admin');
     const orderId = await eventuallyOn(admin, '/admin/orders', () =>
@@ -214,6 +214,14 @@ describe('admin workspace in Chromium', () => {
     await admin.type('#cost-input', '1');
     await submit(admin, '#new-cost-h ~ form button[type=submit]');
     expect(await admin.$eval('[role=status]', (e) => e.textContent)).toContain('Cost profile version added');
+    // The catalog records who made the change: the signed-in admin, not a generic actor.
+    const { rows: costRows } = await app.pool.query(
+      "SELECT actor FROM gateway_cost_profiles WHERE upstream_model = 'acme-large'",
+    );
+    const { rows: adminRows } = await app.pool.query('SELECT id FROM users WHERE email = $1', [
+      app.running.demo!.adminEmail,
+    ]);
+    expect(costRows).toEqual([{ actor: `user:${adminRows[0].id}` }]);
 
     // Routing: a new alias with one deployment on the new provider.
     await admin.goto(url('/admin/aliases/new/edit'));

@@ -81,6 +81,7 @@ describe('admin workspace forms over HTTP', () => {
     );
     expect(created.status).toBe(201);
     const orderId = created.body.order.orderId;
+    const initial = await posted();
     const checkout = await customerCall('POST', `/payments/orders/${orderId}/checkout`);
     const pagePath = new URL(checkout.body.checkout.url).pathname;
     expect(
@@ -96,7 +97,11 @@ describe('admin workspace forms over HTTP', () => {
       `action="/admin/orders/${orderId}/refund"[\\s\\S]*?name="refundId" value="([^"]+)"`,
     ).exec(page);
     const refundId = form![1];
-    const before = await posted();
+    // Crediting is asynchronous: measure from the balance that includes the purchase.
+    const before = await eventually(async () => {
+      const p = await posted();
+      return p === initial + BigInt(created.body.order.creditsNanocredits) ? p : undefined;
+    }, 'the purchased credits');
 
     const noReason = await adminPost(`/admin/orders/${orderId}/refund`, {
       refundId,

@@ -20,7 +20,7 @@ import {
   utc,
 } from './admin-forms';
 import { sendAdminPage, type AdminNotices } from './admin-renderer';
-import { AdminServices, catalogExtras, type CatalogExtras } from './admin-services';
+import { AdminServices } from './admin-services';
 import { AdminCatalogReads, type AliasView, type ProviderView } from './catalog-read';
 import { REFERENCE_MIX_TEXT } from './margin';
 
@@ -103,6 +103,7 @@ export class AdminCatalogPagesController {
   @Post('providers')
   async createProvider(
     @CurrentUser() principal: PortalPrincipal,
+    @CurrentAdmin() actor: AdminActor,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -112,6 +113,7 @@ export class AdminCatalogPagesController {
         name: requiredText(request.body, 'name', 'Name', 200),
         baseUrl: requiredText(request.body, 'baseUrl', 'Base URL'),
         apiKey: requiredText(request.body, 'apiKey', 'API key', 4096),
+        actor: describeAdminActor(actor),
       });
       redirect(reply, '/admin/providers?done=provider-added');
     } catch (err) {
@@ -130,9 +132,7 @@ export class AdminCatalogPagesController {
   ): Promise<void> {
     await this.requireProvider(providerId);
     try {
-      const update = catalogExtras(this.services.gatewayAdmin()).updateProvider;
-      if (!update) throw new FormError('Changing a Base URL is not available in this build.');
-      await update(providerId, {
+      await this.services.gatewayAdmin().updateProvider(providerId, {
         baseUrl: requiredText(request.body, 'baseUrl', 'Base URL'),
         actor: describeAdminActor(actor),
       });
@@ -147,6 +147,7 @@ export class AdminCatalogPagesController {
   @Post('providers/:providerId/key')
   async setKey(
     @CurrentUser() principal: PortalPrincipal,
+    @CurrentAdmin() actor: AdminActor,
     @Param('providerId') providerId: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
@@ -155,7 +156,11 @@ export class AdminCatalogPagesController {
     try {
       await this.services
         .gatewayAdmin()
-        .rotateProviderKey(providerId, requiredText(request.body, 'apiKey', 'API key', 4096));
+        .rotateProviderKey(
+          providerId,
+          requiredText(request.body, 'apiKey', 'API key', 4096),
+          describeAdminActor(actor),
+        );
       redirect(reply, '/admin/providers?done=key-saved');
     } catch (err) {
       const [status, notices] = this.failure(err);
@@ -177,6 +182,7 @@ export class AdminCatalogPagesController {
   @Post('prices/cost-profiles')
   async addCostProfile(
     @CurrentUser() principal: PortalPrincipal,
+    @CurrentAdmin() actor: AdminActor,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -195,6 +201,7 @@ export class AdminCatalogPagesController {
         inputPerMillion: requiredText(request.body, 'inputPerMillion', 'Input price', 40),
         cachedInputPerMillion: optional(form.cachedInputPerMillion),
         outputPerMillion: requiredText(request.body, 'outputPerMillion', 'Output price', 40),
+        actor: describeAdminActor(actor),
       });
       redirect(reply, '/admin/prices?done=cost-added');
     } catch (err) {
@@ -206,6 +213,7 @@ export class AdminCatalogPagesController {
   @Post('prices/sell-prices')
   async addSellPrice(
     @CurrentUser() principal: PortalPrincipal,
+    @CurrentAdmin() actor: AdminActor,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -240,7 +248,7 @@ export class AdminCatalogPagesController {
           outputPerMillion: requiredText(request.body, 'outputPerMillion', 'Output price', 40),
         };
       else throw new FormError('Choose a markup or fixed prices.');
-      await this.services.gatewayAdmin().setSellPrice({ alias, price });
+      await this.services.gatewayAdmin().setSellPrice({ alias, price, actor: describeAdminActor(actor) });
       redirect(reply, '/admin/prices?done=price-added');
     } catch (err) {
       const [status, notices] = this.failure(err);
@@ -276,6 +284,7 @@ export class AdminCatalogPagesController {
   @Post('aliases')
   async saveAlias(
     @CurrentUser() principal: PortalPrincipal,
+    @CurrentAdmin() actor: AdminActor,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
@@ -328,6 +337,7 @@ export class AdminCatalogPagesController {
         policy: posted.policy,
         defaultMaxOutputTokens: posted.defaultMaxOutputTokens,
         deployments,
+        actor: describeAdminActor(actor),
       });
       redirect(reply, '/admin/aliases?done=alias-saved');
     } catch (err) {
@@ -354,9 +364,7 @@ export class AdminCatalogPagesController {
       if (!isAliasStatus(to)) throw new FormError('Choose a status to move the alias to.');
       const reason = requiredText(request.body, 'reason', 'Reason');
       const overrideReason = textField(request.body, 'overrideReason');
-      const change = catalogExtras(this.services.gatewayAdmin()).changeAliasStatus;
-      if (!change) throw new FormError('Alias status changes are not available in this build.');
-      await change(name, {
+      await this.services.gatewayAdmin().changeAliasStatus(name, {
         to,
         reason,
         overrideReason: overrideReason === '' ? null : overrideReason.slice(0, 500),
@@ -402,7 +410,6 @@ export class AdminCatalogPagesController {
       {
         ...notices,
         providers: providers.map((p) => ({ ...p, updatedAt: utc(p.updatedAt) })),
-        canEditBaseUrl: this.hasExtra('updateProvider'),
         form,
       },
       principal,
@@ -484,7 +491,6 @@ export class AdminCatalogPagesController {
       this.reads.margins(),
     ]);
     const names = providerNames(providers);
-    const lifecycle = this.hasExtra('changeAliasStatus');
     sendAdminPage(
       reply,
       status,
@@ -493,7 +499,7 @@ export class AdminCatalogPagesController {
         ...notices,
         aliases: aliases.map((al) => ({
           ...al,
-          transitions: lifecycle && al.status ? transitionsFrom(al.status) : [],
+          transitions: al.status ? transitionsFrom(al.status) : [],
           deployments: al.deployments.map((d) => ({
             ...d,
             providerName: names.get(d.providerId) ?? d.providerId,
@@ -540,14 +546,6 @@ export class AdminCatalogPagesController {
       },
       principal,
     );
-  }
-
-  private hasExtra(name: keyof CatalogExtras): boolean {
-    try {
-      return catalogExtras(this.services.gatewayAdmin())[name] !== undefined;
-    } catch {
-      return false;
-    }
   }
 }
 

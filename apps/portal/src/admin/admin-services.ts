@@ -1,7 +1,6 @@
 import { HttpException, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import type { AliasStatus } from '@tollgate/catalog';
 import type { EventStore } from '@tollgate/event-store';
 import { EVENT_STORE } from '@tollgate/ledger-nest';
 import type { PaymentsService } from '@tollgate/payments';
@@ -56,25 +55,4 @@ export class AdminServices {
     // The projector's own default when the host names none.
     return options.projections ?? LEDGER_PROJECTIONS;
   }
-}
-
-/**
- * Catalog writes that arrive with the event-sourced catalog (Base URL edits, alias lifecycle with a
- * margin review). The pages offer them only when the running GatewayAdmin has them.
- */
-export interface CatalogExtras {
-  updateProvider?: (providerId: string, input: { baseUrl: string; actor: string }) => Promise<unknown>;
-  changeAliasStatus?: (
-    name: string,
-    input: { to: AliasStatus; reason: string; overrideReason: string | null; actor: string },
-  ) => Promise<unknown>;
-}
-
-export function catalogExtras(admin: GatewayAdmin): CatalogExtras {
-  const methods = admin as unknown as Record<string, unknown>;
-  const bound = <F>(name: keyof CatalogExtras): F | undefined => {
-    const m = methods[name];
-    return typeof m === 'function' ? ((m as (...args: unknown[]) => unknown).bind(admin) as F) : undefined;
-  };
-  return { updateProvider: bound('updateProvider'), changeAliasStatus: bound('changeAliasStatus') };
 }

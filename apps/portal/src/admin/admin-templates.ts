@@ -108,7 +108,7 @@ export const ADMIN_PROVIDERS_TEMPLATE = `
         <input type="hidden" name="_csrf" value="{{../csrfToken}}">
         <label for="prov-{{@index}}-url">New Base URL for {{name}}</label>
         <input id="prov-{{@index}}-url" name="baseUrl" type="url" required maxlength="500" value="{{baseUrl}}">
-        <p><button type="submit"{{#unless ../canEditBaseUrl}} disabled aria-describedby="base-url-note"{{/unless}}>Save Base URL</button></p>
+        <p><button type="submit">Save Base URL</button></p>
       </form>
       <form method="post" action="/admin/providers/{{id}}/key">
         <input type="hidden" name="_csrf" value="{{../csrfToken}}">
@@ -119,7 +119,6 @@ export const ADMIN_PROVIDERS_TEMPLATE = `
     </div>
   </article>
   {{else}}<p>No providers yet.</p>{{/each}}
-  {{#unless canEditBaseUrl}}<p class="muted" id="base-url-note">Changing a Base URL needs the event-sourced catalog (not in this build yet).</p>{{/unless}}
 </section>
 <section class="card" aria-labelledby="new-prov-h">
   <h2 id="new-prov-h">Add a provider</h2>
