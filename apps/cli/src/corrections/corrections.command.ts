@@ -33,6 +33,8 @@ function windowText(p: PreviewResult): string {
 
 export function* formatPreview(p: PreviewResult): Generator<string> {
   yield `correction ${p.correctionId}: ${targetText(p)} over ${windowText(p)}${p.rerate ? ', re-rating customers' : ''}\n`;
+  if (p.lagEvents > 0)
+    yield `warning: the margins read model is ${p.lagEvents}${p.lagEvents >= 10_000 ? '+' : ''} events behind (is the projector running?); requests since are not counted\n`;
   yield `requests affected  ${p.requests}\n`;
   yield `provider cost      ${formatCredits(p.costBeforeNanocredits)} → ${formatCredits(p.costAfterNanocredits)}\n`;
   yield `price              ${formatCredits(p.priceBeforeNanocredits)} → ${formatCredits(p.priceAfterNanocredits)}\n`;

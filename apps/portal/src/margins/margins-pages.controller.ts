@@ -83,6 +83,7 @@ function previewView(p: PreviewResult) {
     to: p.toMs === null ? 'open end' : new Date(p.toMs).toISOString(),
     rerate: p.rerate,
     requests: p.requests,
+    lagEvents: p.lagEvents,
     costBefore: formatCredits(p.costBeforeNanocredits),
     costAfter: formatCredits(p.costAfterNanocredits),
     priceBefore: formatCredits(p.priceBeforeNanocredits),

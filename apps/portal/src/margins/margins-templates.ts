@@ -115,6 +115,7 @@ export const PREVIEW_TEMPLATE = `
 <h1>Preview of correction {{preview.correctionId}}</h1>
 {{> adminnav}}
 <p>{{preview.target}} over [{{preview.from}}, {{preview.to}}){{#if preview.rerate}}, re-rating customers{{/if}}. Nothing has been written yet.</p>
+{{#if preview.lagEvents}}<p class="alert alert-error" role="alert">The margins read model is {{preview.lagEvents}} events behind: requests recorded since are not counted. Preview again in a moment.</p>{{/if}}
 <div class="table-wrap">
   <table id="preview-totals">
     <thead><tr><th scope="col"></th><th scope="col">Before</th><th scope="col">After</th></tr></thead>

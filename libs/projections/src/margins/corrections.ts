@@ -28,6 +28,7 @@ import {
 import { marginsProjection } from '../read-models/margins.projection';
 import { rebuildProjections, type RebuildProgress, type RebuildResult } from '../runtime/rebuild';
 import { ensureProjection, migrateProjectionRuntime } from '../runtime/schema';
+import { projectionStatus } from '../runtime/status';
 import { CorrectionPreview, targetOf, windowOf, type PreviewResult } from './preview';
 import { countRequestsInWindow, loadHistories, requestsInWindow } from './queries';
 
@@ -103,7 +104,8 @@ export async function previewCorrection(
     if (!page.next) break;
     after = page.next;
   }
-  return preview.result();
+  const [status] = await projectionStatus(deps.pool, deps.store, [marginsProjection]);
+  return { ...preview.result(), lagEvents: status?.lagEvents ?? 0 };
 }
 
 export interface AdjustmentOutcome {

@@ -39,6 +39,11 @@ export interface PreviewResult {
   marginAfterNanocredits: bigint;
   /** Only when re-rating; sorted by workspace id. */
   workspaces: WorkspaceChargeDelta[];
+  /**
+   * Events the margins read model had not projected when the preview read it (counted up to 10,000):
+   * requests recorded since are not in the figures. 0 when caught up.
+   */
+  lagEvents: number;
 }
 
 export function targetOf(c: CorrectionCommand): CorrectionTarget {
@@ -153,6 +158,7 @@ export class CorrectionPreview {
       priceAfterNanocredits: t.priceAfter,
       marginBeforeNanocredits: t.priceBefore - t.costBefore,
       marginAfterNanocredits: t.priceAfter - t.costAfter,
+      lagEvents: 0,
       workspaces: [...this.perAccount.values()].sort((a, b) =>
         a.workspaceId < b.workspaceId
           ? -1
