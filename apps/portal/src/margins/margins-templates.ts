@@ -16,16 +16,16 @@ export const MARGINS_TEMPLATE = `
   <h2 id="by-dep-h">Per alias and deployment</h2>
   <div class="table-wrap">
     <table class="stack" id="margin-review">
-      <thead><tr><th scope="col">Alias</th><th scope="col">Deployment</th><th scope="col">Provider / model</th><th scope="col">Requests</th><th scope="col">Tokens in / out</th><th scope="col">Cost</th><th scope="col">Price</th><th scope="col">Margin</th><th scope="col">Margin %</th><th scope="col">Exposure</th></tr></thead>
+      <thead><tr><th scope="col">Alias</th><th scope="col">Deployment (provider / model)</th><th scope="col">Requests</th><th scope="col">Tokens in / out</th><th scope="col">Cost</th><th scope="col">Price</th><th scope="col">Margin</th><th scope="col">Margin %</th><th scope="col">Exposure</th></tr></thead>
       <tbody>
         {{#each rows}}<tr data-alias="{{alias}}" data-deployment="{{deployment}}" data-provider="{{provider}}" data-model="{{upstreamModel}}">
-          <td data-label="Alias">{{alias}}</td><td data-label="Deployment">{{deployment}}</td><td data-label="Provider / model">{{provider}} / {{upstreamModel}}</td>
+          <td data-label="Alias">{{alias}}</td><td data-label="Deployment">{{deployment}}<br><small class="muted">{{provider}} / {{upstreamModel}}</small></td>
           <td data-label="Requests" class="num requests">{{requests}}</td><td data-label="Tokens in / out" class="num">{{promptTokens}} / {{completionTokens}}</td>
           <td data-label="Cost" class="num cost">{{cost}}</td><td data-label="Price" class="num price">{{price}}</td>
           <td data-label="Margin" class="num margin{{#if loss}} loss{{/if}}">{{margin}}</td>
           <td data-label="Margin %" class="num margin-percent">{{#if marginPercent}}{{marginPercent}} %{{else}}no price{{/if}}</td>
           <td data-label="Exposure" class="num exposure">{{exposure}}{{#if lossRequests}} ({{lossRequests}} requests){{/if}}</td></tr>
-        {{else}}<tr><td colspan="10">No requests in this window.</td></tr>{{/each}}
+        {{else}}<tr><td colspan="9">No requests in this window.</td></tr>{{/each}}
       </tbody>
     </table>
   </div>
