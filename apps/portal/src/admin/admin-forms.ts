@@ -1,15 +1,17 @@
 import { DomainError } from '@tollgate/event-store';
 import { isMoneyError, parseCredits } from '@tollgate/money';
-import { formField } from '../views/form';
-
-export { formField };
 
 /** Thrown by form parsing: shown on the page above the form, nothing is changed. */
 export class FormError extends Error {}
 
-/** A trimmed text field, or '' when missing. */
+/** Longest field read at all; each field's own limit is checked (never silently cut) by requiredText. */
+const MAX_FIELD_CHARS = 8192;
+
+/** A trimmed text field, or '' when missing or repeated. Longer than any field may be: cut, then refused. */
 export function textField(body: unknown, name: string): string {
-  return formField(body, name).trim();
+  if (!body || typeof body !== 'object') return '';
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value.slice(0, MAX_FIELD_CHARS + 1).trim() : '';
 }
 
 export function requiredText(body: unknown, name: string, label: string, maxLength = 500): string {
@@ -19,7 +21,13 @@ export function requiredText(body: unknown, name: string, label: string, maxLeng
   return value;
 }
 
-/** Decimal credits > 0 with at most 9 decimals, as exact nanocredits. */
+/**
+ * Most credits one admin form may move. Read models keep nanocredits in Postgres bigint (≤ 9.2·10^18),
+ * so an absurd amount must be refused here rather than stop a projection later.
+ */
+export const MAX_FORM_CREDITS = 1_000_000n;
+
+/** Decimal credits > 0 with at most 9 decimals, at most MAX_FORM_CREDITS, as exact nanocredits. */
 export function positiveCredits(text: string, label: string): bigint {
   let amount: bigint;
   try {
@@ -30,6 +38,8 @@ export function positiveCredits(text: string, label: string): bigint {
     throw err;
   }
   if (amount <= 0n) throw new FormError(`${label} must be more than zero.`);
+  if (amount > MAX_FORM_CREDITS * 1_000_000_000n)
+    throw new FormError(`${label} may be at most ${MAX_FORM_CREDITS.toLocaleString('en-US')} credits.`);
   return amount;
 }
 
