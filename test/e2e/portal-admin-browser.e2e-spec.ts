@@ -108,7 +108,7 @@ describe('admin workspace in Chromium', () => {
         .$eval('.pending-order', (e) => e.getAttribute('data-order-id') ?? undefined)
         .catch(() => undefined),
     );
-    await admin.screenshot({ path: join(SCREENSHOTS, 'admin-orders-desktop.png'), fullPage: true });
+    await admin.screenshot({ path: join(SCREENSHOTS, 'admin-orders-pending-desktop.png'), fullPage: true });
 
     // Approving without a payment reference is refused on the page and changes nothing.
     await admin.evaluate(() =>
