@@ -134,7 +134,10 @@ export function jobView(job: CorrectionJob) {
     done: job.phase === 'done',
     percent,
     detail,
-    error: job.error,
+    error:
+      job.error && job.result
+        ? `${job.error}. The correction and any re-rating are booked; apply the same correction again to retry the rebuild (nothing is booked twice).`
+        : job.error,
     appended: result?.appended ?? null,
     rebuildText:
       (result?.rebuild ?? [])
