@@ -524,11 +524,10 @@ export class GatewayAdmin {
       actor: c.actor ?? DEFAULT_ACTOR,
       now: this.nowIso(),
     });
-    const { rows } = await this.pool.query<{ alias: string }>(
-      'SELECT DISTINCT alias FROM gateway_deployments WHERE provider_id = $1 AND upstream_model = $2',
-      [c.providerId, c.upstreamModel],
+    await this.recheckMargins(
+      { providerId: c.providerId, upstreamModel: c.upstreamModel },
+      c.actor ?? DEFAULT_ACTOR,
     );
-    for (const r of rows) await this.checkMargins(r.alias, c.actor ?? DEFAULT_ACTOR);
     return { version: state.latest?.version ?? 0 };
   }
 
@@ -773,6 +772,22 @@ export class GatewayAdmin {
       actor: r.actor,
       at: r.at,
     }));
+  }
+
+  /**
+   * Re-checks margins after a change made elsewhere (e.g. a cost or price correction covering now):
+   * flags, and with pauseOnLowMargin pauses, each affected open alias whose margin fell below the threshold.
+   */
+  async recheckMargins(
+    scope: { alias: string } | { providerId: string; upstreamModel: string },
+    actor = DEFAULT_ACTOR,
+  ): Promise<void> {
+    if ('alias' in scope) return this.checkMargins(scope.alias, actor);
+    const { rows } = await this.pool.query<{ alias: string }>(
+      'SELECT DISTINCT alias FROM gateway_deployments WHERE provider_id = $1 AND upstream_model = $2',
+      [scope.providerId, scope.upstreamModel],
+    );
+    for (const r of rows) await this.checkMargins(r.alias, actor);
   }
 
   /** After a cost, price or routing change: flags (and maybe pauses) an alias whose margin fell. */
