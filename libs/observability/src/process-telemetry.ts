@@ -64,7 +64,11 @@ const UNLOGGED_PATH = /^\/(v1\/|healthz|readyz|metrics|demo-upstream\/)/;
 export function httpLogOptions(logger: Logger): PinoHttpOptions {
   return {
     logger: logger.child({ component: 'http' }),
-    autoLogging: { ignore: (req: IncomingMessage) => UNLOGGED_PATH.test(req.url ?? '') },
+    // Middleware sees the URL relative to its mount point; the original one names the route.
+    autoLogging: {
+      ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+        UNLOGGED_PATH.test(req.originalUrl ?? req.url ?? ''),
+    },
     quietReqLogger: true,
     serializers: {
       req: (req: { id?: unknown; method?: string; url?: string }) => ({

@@ -6,7 +6,8 @@ import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/
 import { paymentsConfigFromEnv } from '@tollgate/payments';
 import { CommandBus } from '@nestjs/cqrs';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { Server } from 'node:http';
+import type { DestinationStream, Logger } from 'pino';
 import { CircuitBreakers, type LeaseAdmission } from '@tollgate/gateway-core';
 import {
   Readiness,
@@ -16,6 +17,7 @@ import {
   type ProcessTelemetry,
 } from '@tollgate/observability';
 import { CREDIT_ADMISSION } from '../../../gateway/src/gateway.module';
+import { waitForProjections } from '@tollgate/projections';
 import { projectionLagSource } from '../../../projector/src/projector-metrics';
 import { ALL_PROJECTIONS } from '../projections';
 import { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
@@ -25,6 +27,9 @@ import { seedDemo, type DemoLogins } from '../demo/demo-seed';
 import { openEventStore } from '../runtime';
 import { migrateAll } from './migrate';
 
+/** How long a stop waits for projections to apply the last usage and settlements before stopping them. */
+const PROJECTION_DRAIN_MS = 3_000;
+const IDLE_REAP_INTERVAL_MS = 50;
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export interface RunningTollgate {
@@ -121,8 +126,25 @@ export async function bootstrap(
       readiness,
       close: async () => {
         readiness.markShuttingDown();
-        // Nest: projector stops at a checkpoint, the listener closes and in-flight requests finish,
-        // then the gateway flushes usage and settles its leases (GatewayLifecycle).
+        // 1. Stop accepting and let in-flight requests finish (a request arriving on a kept-alive
+        //    connection meanwhile is answered 503, never admitted).
+        const log = telemetry.logger;
+        await closeListener(app.getHttpServer(), () => app.getHttpAdapter().close(), {
+          drainMs: Math.max(1_000, Math.floor(config.shutdownTimeoutMs / 2)),
+          log,
+        });
+        log.info({ step: 'listener closed' }, 'shutdown');
+        // 2. Append the buffered usage and settle every lease this process holds.
+        await admission.close();
+        log.info({ step: 'leases settled', ...leaseCounts(admission) }, 'shutdown');
+        // 3. Let the projector apply those last events (bounded), then Nest stops it at a checkpoint.
+        await waitForProjections(
+          pool,
+          store,
+          ALL_PROJECTIONS.map((p) => p.name),
+          { timeoutMs: PROJECTION_DRAIN_MS },
+        ).catch(() => undefined);
+        log.info({ step: 'projections drained' }, 'shutdown');
         await app.close();
         for (const off of unregister) off();
         await telemetry.shutdown();
@@ -139,6 +161,38 @@ export async function bootstrap(
     await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Stops accepting and waits for in-flight requests: kept-alive connections are closed as soon as they
+ * go idle (a client reusing one in between gets a 503 with `Connection: close`); whatever is still
+ * running after `drainMs` is cut, so a stuck client cannot hold the stop forever.
+ */
+async function closeListener(
+  server: Server,
+  close: () => Promise<unknown>,
+  options: { drainMs: number; log: Logger },
+): Promise<void> {
+  const reaper = setInterval(() => server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
+  const cut = setTimeout(() => {
+    options.log.warn(
+      { drainMs: options.drainMs },
+      'requests still running after the drain time: cutting them',
+    );
+    server.closeAllConnections();
+  }, options.drainMs);
+  try {
+    server.closeIdleConnections();
+    await close();
+  } finally {
+    clearInterval(reaper);
+    clearTimeout(cut);
+  }
+}
+
+function leaseCounts(admission: LeaseAdmission): { openLeases: number; pendingUsage: number } {
+  const { openLeases, pendingUsage } = admission.stats();
+  return { openLeases, pendingUsage };
 }
 
 /** `tollgate start`: everything in one process on embedded defaults. */
