@@ -195,6 +195,33 @@ describe('admin workspace forms over HTTP', () => {
     expect(await posted()).toBe(before);
   });
 
+  it('given an alias whose name holds a slash, when the admin saves it, then its edit link and status form address it as one path segment', async () => {
+    const providers = await admin.request('/admin/providers');
+    const providerId = /action="\/admin\/providers\/([^/"]+)\/key"/.exec(providers.body)![1];
+    const saved = await adminPost('/admin/aliases', {
+      name: 'acme/slash-chat',
+      policy: 'priority',
+      providerId_0: providerId,
+      upstreamModel_0: 'tollgate-demo-1',
+      priority_0: '0',
+      weight_0: '1',
+    });
+    expect(saved.status).toBe(303);
+    const list = await eventually(async () => {
+      const res = await admin.request('/admin/aliases');
+      return res.body.includes('href="/admin/aliases/acme%2Fslash-chat/edit"') ? res.body : undefined;
+    }, 'the alias on the aliases page');
+    expect(list).toContain('action="/admin/aliases/acme%2Fslash-chat/status"');
+    const edit = await admin.request('/admin/aliases/acme%2Fslash-chat/edit');
+    expect(edit.status).toBe(200);
+    expect(edit.body).toContain('Routing of acme/slash-chat');
+    const retired = await adminPost('/admin/aliases/acme%2Fslash-chat/status', {
+      to: 'retired',
+      reason: 'test over',
+    });
+    expect(retired.status).toBe(303);
+  });
+
   it('given unknown or malformed ids and names, then the admin pages answer 404 or 400 with the reason, and nothing starts', async () => {
     expect((await admin.request('/admin/workspaces/not-a-uuid')).status).toBe(404);
     expect((await admin.request(`/admin/workspaces/${randomUUID()}`)).status).toBe(404);

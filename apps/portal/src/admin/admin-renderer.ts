@@ -18,6 +18,8 @@ import {
 
 const hbs = Handlebars.create();
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+// Alias names may hold '/' or ':': one path segment each in links and form actions.
+hbs.registerHelper('uri', (v: unknown) => encodeURIComponent(String(v)));
 hbs.registerHelper('date', (d: unknown) => (d instanceof Date ? d.toISOString().slice(0, 10) : ''));
 hbs.registerPartial('adminnav', ADMIN_NAV_PARTIAL);
 

@@ -241,11 +241,11 @@ export const ADMIN_ALIASES_TEMPLATE = `
       </tbody>
     </table>
   </div>
-  <p><a href="/admin/aliases/{{name}}/edit">Edit routing of {{name}}</a></p>
+  <p><a href="/admin/aliases/{{uri name}}/edit">Edit routing of {{name}}</a></p>
   {{#if transitions.length}}
   <div class="grid">
     {{#each transitions}}
-    <form method="post" action="/admin/aliases/{{../name}}/status" class="alias-transition" data-to="{{to}}">
+    <form method="post" action="/admin/aliases/{{uri ../name}}/status" class="alias-transition" data-to="{{to}}">
       <input type="hidden" name="_csrf" value="{{../../csrfToken}}">
       <input type="hidden" name="to" value="{{to}}">
       <label for="alias-{{@../index}}-{{to}}-reason">Reason ({{label}})</label>
