@@ -78,6 +78,8 @@ describe('low-balance alerts in the all-in-one product', () => {
     TOLLGATE_ALERTS_BACKOFF_MAX_MS: '2000',
     TOLLGATE_ALERTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     TOLLGATE_ALERTS_TIMEOUT_MS: '2000',
+    // The receiver runs on 127.0.0.1, which production refuses as a webhook target.
+    TOLLGATE_ALERTS_ALLOW_PRIVATE_TARGETS: 'true',
   };
 
   const posted = async (): Promise<bigint> => {

@@ -10,7 +10,12 @@ export interface AlertsReactorConfig {
   attemptTimeoutMs: number;
   /** Deliveries sent per tick (they run concurrently). */
   deliveriesPerTick: number;
+  /** Allow webhook targets on loopback/private/link-local addresses (tests, single-tenant installs). */
+  allowNonPublicTargets: boolean;
 }
+
+/** The reactor's configuration, for the alerts page's own checks. */
+export const ALERTS_CONFIG = Symbol('ALERTS_CONFIG');
 
 export const DEFAULT_ALERTS_REACTOR: AlertsReactorConfig = {
   pollMs: 1_000,
@@ -18,6 +23,7 @@ export const DEFAULT_ALERTS_REACTOR: AlertsReactorConfig = {
   maxAttempts: 6,
   attemptTimeoutMs: 10_000,
   deliveriesPerTick: 20,
+  allowNonPublicTargets: false,
 };
 
 function bounded(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -29,9 +35,18 @@ function bounded(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(text)}`);
+}
+
 /**
  * `TOLLGATE_ALERTS_POLL_MS`, `TOLLGATE_ALERTS_BACKOFF_BASE_MS`, `TOLLGATE_ALERTS_BACKOFF_MAX_MS`,
- * `TOLLGATE_ALERTS_MAX_ATTEMPTS`, `TOLLGATE_ALERTS_TIMEOUT_MS`; every one bounded.
+ * `TOLLGATE_ALERTS_MAX_ATTEMPTS`, `TOLLGATE_ALERTS_TIMEOUT_MS` (every one bounded) and
+ * `TOLLGATE_ALERTS_ALLOW_PRIVATE_TARGETS` (`true`/`false`).
  */
 export function alertsConfigFromEnv(env: NodeJS.ProcessEnv): AlertsReactorConfig {
   const d = DEFAULT_ALERTS_REACTOR;
@@ -44,5 +59,6 @@ export function alertsConfigFromEnv(env: NodeJS.ProcessEnv): AlertsReactorConfig
     maxAttempts: bounded(env, 'TOLLGATE_ALERTS_MAX_ATTEMPTS', d.maxAttempts, 1, 20),
     attemptTimeoutMs: bounded(env, 'TOLLGATE_ALERTS_TIMEOUT_MS', d.attemptTimeoutMs, 100, 60_000),
     deliveriesPerTick: d.deliveriesPerTick,
+    allowNonPublicTargets: flag(env, 'TOLLGATE_ALERTS_ALLOW_PRIVATE_TARGETS', d.allowNonPublicTargets),
   };
 }

@@ -9,8 +9,10 @@ import type { PortalPrincipal, WorkspaceAccess } from '../identity/principal';
 import { redirect, sendHtml } from '../layout/html-response';
 import { formField } from '../views/form';
 import { PortalPageExceptionFilter } from '../views/page-exception.filter';
+import { ALERTS_CONFIG, type AlertsReactorConfig } from './alerts-config';
 import { renderAlertsPage } from './alerts-renderer';
 import { AlertsService } from './alerts.service';
+import { literalTargetProblem } from './webhook-target';
 
 export const ALERTS_SERVICE = Symbol('ALERTS_SERVICE');
 
@@ -48,7 +50,10 @@ export function parseThresholds(text: string): bigint[] | string {
 @UseFilters(PortalPageExceptionFilter)
 @UseGuards(WorkspaceMemberGuard)
 export class AlertsPagesController {
-  constructor(@Inject(ALERTS_SERVICE) private readonly alerts: AlertsService) {}
+  constructor(
+    @Inject(ALERTS_SERVICE) private readonly alerts: AlertsService,
+    @Inject(ALERTS_CONFIG) private readonly config: AlertsReactorConfig,
+  ) {}
 
   @Get()
   async page(
@@ -77,7 +82,9 @@ export class AlertsPagesController {
     const thresholds = parseThresholds(form.thresholds);
     if (typeof thresholds === 'string') return fail(thresholds);
     if (form.webhookUrl) {
-      const problem = webhookUrlProblem(form.webhookUrl);
+      const problem =
+        webhookUrlProblem(form.webhookUrl) ??
+        literalTargetProblem(form.webhookUrl, this.config.allowNonPublicTargets);
       if (problem) return fail(`Webhook URL: ${problem}.`);
     }
     const result = await this.alerts.save(

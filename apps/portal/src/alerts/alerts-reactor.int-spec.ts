@@ -9,6 +9,8 @@ import { SecretBox } from '../../../gateway/src/secrets/secret-box';
 import { ALERTS_MIGRATION_COMPONENT, ALERTS_MIGRATIONS } from './alerts-migrations';
 import { AlertsReactor } from './alerts-reactor';
 import { AlertsService } from './alerts.service';
+import { webhookDispatcher } from './webhook-target';
+import { request } from 'undici';
 
 const C = 1_000_000_000n;
 const WS = '5d0c8a3e-2f7b-4c9e-8a11-6b2d3c4e5f60';
@@ -57,12 +59,14 @@ describe('alerts reactor against Postgres', () => {
         maxAttempts: 3,
         attemptTimeoutMs: 300,
         deliveriesPerTick: 10,
+        allowNonPublicTargets: true,
       },
       log: () => undefined,
     });
   });
 
   afterAll(async () => {
+    await reactor.stop();
     server.closeAllConnections();
     await new Promise((ok) => server.close(ok));
     await store.close();
@@ -135,5 +139,49 @@ describe('alerts reactor against Postgres', () => {
     ]);
     // Not due yet: nothing is sent again.
     expect(await reactor.deliverDue()).toBe(0);
+  });
+
+  it('given production settings (no private targets), when a delivery goes to 127.0.0.1 or a name resolving to loopback, then nothing reaches the receiver and the refusal is recorded', async () => {
+    const strict = new AlertsReactor({
+      pool,
+      store,
+      secretBox: box,
+      config: {
+        pollMs: 50,
+        backoff: { baseMs: 60_000, maxMs: 60_000 },
+        maxAttempts: 3,
+        attemptTimeoutMs: 300,
+        deliveriesPerTick: 10,
+        allowNonPublicTargets: false,
+      },
+      log: () => undefined,
+    });
+    const before = received.length;
+    await service.save(WS, { thresholdsNanocredits: [10n * C], webhookUrl: `${url}/ok` }, 'user:owner');
+    await pool.query(
+      `UPDATE balances SET posted_nanocredits = $2, last_position = '13/1' WHERE account_id = $1`,
+      [WS, C.toString()],
+    );
+    await strict.followEvents();
+    await strict.watchBalances(); // crossed again
+    await strict.followEvents(); // queued for 127.0.0.1
+    expect(await strict.deliverDue()).toBe(1);
+    await strict.stop();
+    expect(received.length).toBe(before);
+    const { rows } = await pool.query(
+      `SELECT a.error FROM alert_delivery_attempts a JOIN alert_deliveries d USING (delivery_id)
+        WHERE d.url = $1 ORDER BY a.started_at DESC LIMIT 1`,
+      [`${url}/ok`],
+    );
+    expect(rows[0].error).toContain('public host');
+
+    // A host name is checked on the address actually connected to.
+    const dispatcher = webhookDispatcher(false, 1_000);
+    const port = new URL(url).port;
+    await expect(
+      request(`http://localhost:${port}/ok`, { method: 'POST', body: '{}', dispatcher }),
+    ).rejects.toThrow(/non-public address/);
+    await dispatcher.destroy();
+    expect(received.length).toBe(before);
   });
 });

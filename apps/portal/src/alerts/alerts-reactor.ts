@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { request } from 'undici';
+import { request, type Agent } from 'undici';
 import {
   alertsDecider,
   alertsStream,
@@ -22,6 +22,7 @@ import {
 import { formatCreditsTrimmed } from '@tollgate/money';
 import type { SecretBox } from '../../../gateway/src/secrets/secret-box';
 import type { AlertsReactorConfig } from './alerts-config';
+import { literalTargetProblem, webhookDispatcher } from './webhook-target';
 
 export const ALERTS_REACTOR_NAME = 'alerts';
 const EVENTS_PER_BATCH = 500;
@@ -96,8 +97,10 @@ export class AlertsReactor {
   private loop: Promise<void> | undefined;
   private readonly log: AlertsLog;
   private readonly now: () => Date;
+  private readonly dispatcher: Agent;
 
   constructor(private readonly deps: AlertsReactorDeps) {
+    this.dispatcher = webhookDispatcher(deps.config.allowNonPublicTargets, deps.config.attemptTimeoutMs);
     this.log = deps.log ?? ((level, m) => (level === 'error' ? console.error : console.log)(`[alerts] ${m}`));
     this.now = deps.now ?? (() => new Date());
   }
@@ -109,6 +112,7 @@ export class AlertsReactor {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+    await this.dispatcher.destroy().catch(() => undefined);
   }
 
   private async run(): Promise<void> {
@@ -332,6 +336,8 @@ export class AlertsReactor {
       );
       const sealed = rows[0]?.secret_sealed;
       if (!sealed) throw new Error('no signing secret: create one on the alerts page');
+      const refused = literalTargetProblem(d.url, config.allowNonPublicTargets);
+      if (refused) throw new Error(refused);
       const secret = secretBox.open(sealed, webhookSecretAad(d.workspace_id));
       const timestamp = Math.floor(started.getTime() / 1000);
       const res = await request(d.url, {
@@ -346,6 +352,7 @@ export class AlertsReactor {
         headersTimeout: config.attemptTimeoutMs,
         bodyTimeout: config.attemptTimeoutMs,
         signal: cut.signal,
+        dispatcher: this.dispatcher,
       });
       statusCode = res.statusCode;
       await res.body.dump({ limit: RESPONSE_BODY_LIMIT }).catch(() => undefined);

@@ -8,7 +8,7 @@ import {
 import type { Pool } from 'pg';
 import { runMigrations, type EventStore } from '@tollgate/event-store';
 import { SecretBox } from '../../../gateway/src/secrets/secret-box';
-import { DEFAULT_ALERTS_REACTOR, type AlertsReactorConfig } from './alerts-config';
+import { ALERTS_CONFIG, DEFAULT_ALERTS_REACTOR, type AlertsReactorConfig } from './alerts-config';
 import { ALERTS_MIGRATION_COMPONENT, ALERTS_MIGRATIONS } from './alerts-migrations';
 import { ALERTS_SERVICE, AlertsPagesController } from './alerts-pages.controller';
 import { AlertsReactor } from './alerts-reactor';
@@ -45,6 +45,7 @@ export class AlertsModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [AlertsPagesController],
       providers: [
         { provide: ALERTS_OPTIONS, useValue: options },
+        { provide: ALERTS_CONFIG, useValue: options.reactor ?? DEFAULT_ALERTS_REACTOR },
         { provide: ALERTS_SERVICE, useValue: new AlertsService(options.pool, options.store, secretBox) },
         {
           provide: ALERTS_REACTOR,
