@@ -126,6 +126,13 @@ describe('operations: metrics, request log, readiness (all-in-one)', () => {
       stream: true,
     });
     for await (const _chunk of stream) void _chunk;
+    // …and a payment webhook with no signature.
+    const unsigned = await fetch(`${running.url}/webhooks/sandbox`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"evt_forged"}',
+    });
+    expect(unsigned.status).toBe(400);
 
     // When scraped (usage is appended in the background, a little later).
     const after = await eventually(async () => {
@@ -159,6 +166,9 @@ describe('operations: metrics, request log, readiness (all-in-one)', () => {
       .filter((s) => s.name === 'tollgate_projector_lag_events')
       .map((s) => s.labels.projection);
     expect(lagged).toEqual(expect.arrayContaining(['balances', 'statement_lines', 'request_log']));
+    expect(sum(after, 'tollgate_webhook_deliveries_total', { provider: 'sandbox', result: 'rejected' })).toBe(
+      1,
+    );
     expect(after.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
   });
 

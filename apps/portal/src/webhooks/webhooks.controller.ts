@@ -1,7 +1,12 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebhookPipeline } from '@tollgate/payments';
+import { processMetrics } from '@tollgate/observability';
 import { WEBHOOK_PIPELINE } from '../payments/payments.tokens';
+
+function countDelivery(provider: string, result: string): void {
+  processMetrics().webhookDeliveries.labels(provider, result).inc();
+}
 
 /**
  * Payment provider webhooks. Signatures are verified over the raw body, so the app must be created
@@ -20,7 +25,18 @@ export class WebhooksController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const name = provider === 'stripe' || provider === 'sandbox' ? provider : '';
-    const result = await this.pipeline.handle(name, request.rawBody, request.headers);
+    let result: Awaited<ReturnType<WebhookPipeline['handle']>>;
+    try {
+      result = await this.pipeline.handle(name, request.rawBody, request.headers);
+    } catch (err) {
+      countDelivery(name || 'unknown', 'error');
+      throw err;
+    }
+    // Verified deliveries by what they did (confirmed, no_change, ignored…); refusals by status.
+    countDelivery(
+      name || 'unknown',
+      result.status === 200 ? result.body.outcome : result.status === 404 ? 'provider_disabled' : 'rejected',
+    );
     await reply.status(result.status).header('cache-control', 'no-store').send(result.body);
   }
 }
