@@ -4,7 +4,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Pool } from 'pg';
 import { DomainError, migrateEventStore, PostgresEventStore } from '@tollgate/event-store';
 import type { LeaseAdmission } from '@tollgate/gateway-core';
-import { waitForProjections } from '@tollgate/projections';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { runAccountCommand } from '../../../apps/gateway/src/admission/ledger-lease-ledger';
 import { GatewayAdmin } from '../../../apps/gateway/src/catalog/gateway-admin';
@@ -162,8 +161,18 @@ describe('workspace provider policy and quotas across two gateway instances', ()
     if (granted instanceof DomainError) throw granted;
     const { secret } = await admin.createApiKey({ workspaceId, accountId, ...key });
     await setup(workspaceId);
-    await waitForProjections(gateways[0].pool, store, ['workspace_rules'], { timeoutMs: 10_000 });
-    return { workspaceId, secret };
+    // The read model every instance loads from must hold the rules before the first request (a
+    // store head read can trail a just-committed append, so wait for this workspace's own row).
+    const { revision } = await rules.read(workspaceId);
+    for (let i = 0; i < 400; i++) {
+      const { rows } = await gateways[0].pool.query<{ revision: string }>(
+        'SELECT revision::text FROM workspace_rules WHERE workspace_id = $1',
+        [workspaceId],
+      );
+      if (revision < 0 || Number(rows[0]?.revision ?? -1) >= revision) return { workspaceId, secret };
+      await new Promise((ok) => setTimeout(ok, 25));
+    }
+    throw new Error(`workspace_rules did not catch up with ${workspaceId}`);
   }
 
   const openPolicy = {
@@ -209,6 +218,14 @@ describe('workspace provider policy and quotas across two gateway instances', ()
     let json: Answer['json'] = null;
     if (!stream || res.status !== 200) json = JSON.parse(text) as Answer['json'];
     return { status: res.status, headers: res.headers, json };
+  }
+
+  async function models(secret: string): Promise<string[]> {
+    const res = await fetch(`${gateways[1].url}/v1/models`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id);
   }
 
   /** Per-minute specs must not straddle a minute boundary. */
@@ -379,6 +396,9 @@ describe('workspace provider policy and quotas across two gateway instances', ()
         now: new Date().toISOString(),
       }),
     );
+    expect(await models(eu.secret)).toEqual(expect.arrayContaining(['regional', 'pol-fb']));
+    // 'plain' and 'slow' have only the us deployment: not offered to this workspace.
+    expect(await models(eu.secret)).not.toEqual(expect.arrayContaining(['plain']));
     const usBefore = upstreamA.requests.filter((r) => r.body.model === 'up-reg-us').length;
     const served = await call(1, eu.secret, 'regional');
     expect(served.status).toBe(200);
@@ -395,6 +415,7 @@ describe('workspace provider policy and quotas across two gateway instances', ()
         now: new Date().toISOString(),
       }),
     );
+    expect(await models(ap.secret)).toEqual([]);
     const total = upstreamA.requests.length + upstreamB.requests.length;
     const refused = await call(0, ap.secret, 'regional');
     expect(refused.status).toBe(403);

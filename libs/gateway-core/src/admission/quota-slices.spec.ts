@@ -64,6 +64,20 @@ describe('quota slices (shared quota claimed in slices, admitted in memory)', ()
     expect(store.claims).toBeLessThan(40);
   });
 
+  it('given many waiters per instance, then a request is refused only once the shared quota is gone (its view shows nothing left)', async () => {
+    for (let run = 0; run < 20; run++) {
+      const store = new InMemoryQuotaStore();
+      const a = instance(store, `gw-a-${run}`);
+      const b = instance(store, `gw-b-${run}`);
+      const scope = `ws:race-${run}`;
+      const outcomes = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).acquire([requests(20, scope)])),
+      );
+      expect(outcomes.filter((o) => !isQuotaRefusal(o))).toHaveLength(20);
+      for (const o of outcomes) if (isQuotaRefusal(o)) expect(a.view(o.slice).remaining).toBe(0n);
+    }
+  });
+
   it('given a slice that covers the request, then admission answers synchronously without touching the store', async () => {
     const store = new InMemoryQuotaStore();
     const a = instance(store, 'gw-a');

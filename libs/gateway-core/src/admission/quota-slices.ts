@@ -118,6 +118,8 @@ export interface QuotaRefusal {
 }
 
 const SEP = '\u0000';
+/** Hard bound on one admission's wake-ups (claims are bounded separately by maxClaimRounds). */
+const MAX_ACQUIRE_LOOPS = 1_000;
 
 /**
  * Quota admission by slices (the quota twin of credit leases): an instance claims a slice of a
@@ -272,13 +274,22 @@ export class QuotaSlices {
     firstShort: number,
   ): Promise<QuotaHold | QuotaRefusal> {
     let short = firstShort;
-    for (let round = 0; round < this.options.maxClaimRounds && !this.closed; round++) {
+    // Only real claims count against maxClaimRounds: losing a race for room another claim brought
+    // is not this request's failure (many waiters wake together). The loop bound keeps it finite.
+    let claims = 0;
+    for (
+      let loop = 0;
+      loop < MAX_ACQUIRE_LOOPS && claims < this.options.maxClaimRounds && !this.closed;
+      loop++
+    ) {
       const demand = demands[short];
       const s = slices[short];
       const now = this.options.now();
       if (s.exhaustedAtMs > 0 && now - s.exhaustedAtMs < this.options.exhaustedRecheckMs)
         return { refused: true, demand, slice: s };
-      const exhausted = await this.claim(s, demand.amount);
+      const outcome = await this.claim(s, demand.amount);
+      if (outcome !== 'room') claims++;
+      const exhausted = outcome === 'exhausted';
       // Windows may have rolled while we waited: start again from fresh slices.
       const later = this.options.now();
       for (let i = 0; i < demands.length; i++) slices[i] = this.slice(demands[i], later);
@@ -289,14 +300,17 @@ export class QuotaSlices {
     return { refused: true, demand: demands[short], slice: slices[short] };
   }
 
-  /** Claims for `need` (sharing a claim under way); true when the shared quota ran out. */
-  private async claim(s: Slice, need: bigint): Promise<boolean> {
+  /**
+   * Claims for `need`, sharing a claim under way: 'room' when the slice already has it (nothing
+   * claimed), 'claimed', or 'exhausted' when the shared quota ran out.
+   */
+  private async claim(s: Slice, need: bigint): Promise<'room' | 'claimed' | 'exhausted'> {
     s.waiting += need;
     try {
       while (s.claiming) await s.claiming;
-      if (s.granted - s.used >= need) return false;
+      if (s.granted - s.used >= need) return 'room';
       if (s.exhaustedAtMs > 0 && this.options.now() - s.exhaustedAtMs < this.options.exhaustedRecheckMs)
-        return true;
+        return 'exhausted';
       const debt = s.used > s.granted ? s.used - s.granted : 0n;
       const floor = s.limit / BigInt(this.options.sliceDivisor);
       let amount = s.waiting + debt;
@@ -327,7 +341,7 @@ export class QuotaSlices {
       } finally {
         s.claiming = null;
       }
-      return exhausted;
+      return exhausted ? 'exhausted' : 'claimed';
     } finally {
       s.waiting -= need;
     }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ApiKeyRecord } from '../catalog/catalog';
 import { GatewayError } from '../openai/errors';
-import { applyProviderPolicy } from '../routing/policy';
+import { applyProviderPolicy, policyExclusion } from '../routing/policy';
 import type { RoutingPolicy } from '../routing/router';
 import { calendarWindow, formatResetDuration, minuteWindow, type TimeWindow } from './calendar';
 import {
@@ -75,6 +75,19 @@ export class WorkspaceGovernor {
         'model',
       );
     return allowed;
+  }
+
+  /** Whether the policy leaves any of these deployments (GET /v1/models lists only usable models). */
+  allowsAny(
+    rules: WorkspaceRules,
+    deployments: readonly { id: string; providerId: string }[],
+    regionOf: (providerId: string) => string | null | undefined,
+  ): boolean {
+    const policy = rules.policy;
+    if (!policy) return true;
+    return deployments.some(
+      (d) => policyExclusion(policy, d.id, d.providerId, regionOf(d.providerId)) === null,
+    );
   }
 
   /**

@@ -82,7 +82,11 @@ export class WorkspaceRulesCache {
     const entry = this.entries.get(workspaceId);
     if (entry) {
       if (entry.expiresAtMs <= this.options.now() && !entry.pending)
-        entry.pending = this.reload(workspaceId).catch(() => entry.rules);
+        // Keep serving what we have; a failed reload is retried by the next request.
+        entry.pending = this.reload(workspaceId).catch(() => {
+          entry.pending = null;
+          return entry.rules;
+        });
       return entry.rules;
     }
     return this.reload(workspaceId);

@@ -113,8 +113,8 @@ interface Exchange {
   stream: boolean;
   clientClosed: boolean;
   abort: AbortController;
-  quota: QuotaTicket | null;
   obs: RequestObserver | undefined;
+  quota: QuotaTicket | null;
 }
 
 /**
@@ -145,11 +145,16 @@ export class GatewayProxy {
     const key = await this.authenticate(authorization);
     const snapshot = await this.deps.catalog.snapshot();
     const now = this.options.now();
+    const pendingRules = this.deps.governor.rulesFor(key.workspaceId);
+    const rules = pendingRules instanceof Promise ? await pendingRules : pendingRules;
+    const regionOf = (providerId: string) => snapshot.providers.get(providerId)?.region;
     const data: ModelObject[] = [];
     for (const alias of snapshot.aliases.values()) {
       if (!aliasServes(alias, key)) continue;
       if (key.allowedModels && !key.allowedModels.includes(alias.name)) continue;
       if (!versionAt(snapshot.sellPrices.get(alias.name), now)) continue;
+      // A model the workspace's provider policy leaves no deployment of is not offered.
+      if (!this.deps.governor.allowsAny(rules, alias.deployments, regionOf)) continue;
       data.push(modelObject(alias.name, alias.createdAtMs));
     }
     data.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -254,8 +259,8 @@ export class GatewayProxy {
       stream: req.endpoint !== 'embeddings' && body.stream === true,
       clientClosed: false,
       abort: new AbortController(),
-      quota,
       obs,
+      quota,
     };
     res.once('close', () => {
       if (!res.writableFinished) {
