@@ -160,7 +160,7 @@ describe('audit_log projection', () => {
     const run = (command: PaymentCommand) =>
       handleCommand({
         store,
-        streamId: paymentStream('order-9'),
+        streamId: paymentStream(command.orderId),
         decider: paymentDecider,
         parse: (e) => parsePaymentEvent(e.type, e.data) as PaymentEvent,
         command,
@@ -175,6 +175,24 @@ describe('audit_log projection', () => {
       now: new Date(AT),
       paymentReference: 'BANK-123',
       actor: 'user:admin-1',
+    });
+    // And one rejected.
+    await run(
+      createOrderCommand({
+        orderId: 'order-10',
+        idempotencyKey: 'create-10',
+        packageId: 'enterprise',
+        workspaceId: WS,
+        accountId: WS,
+      }),
+    );
+    await run({
+      type: 'RejectManualPayment',
+      orderId: 'order-10',
+      idempotencyKey: 'reject-10',
+      now: new Date(AT),
+      reason: 'no transfer received',
+      actor: 'user:admin-2',
     });
     await waitForProjections(env.pool, store, ['audit_log'], { until: env.last() });
 
@@ -236,6 +254,15 @@ describe('audit_log projection', () => {
       subject: 'order order-9',
       before_state: expect.objectContaining({ status: 'created' }),
       after_state: expect.objectContaining({ status: 'confirmed' }),
+    });
+    const [rejected] = await rows('ManualPaymentRejected');
+    expect(rejected).toMatchObject({
+      actor: 'user:admin-2',
+      workspace_id: WS,
+      subject: 'order order-10',
+      summary: 'Rejected manual payment: no transfer received',
+      before_state: expect.objectContaining({ status: 'created' }),
+      after_state: expect.objectContaining({ status: 'rejected' }),
     });
     // Usage, leases and purchases are not actions: no rows for them.
     expect(await rows('UsageRecorded')).toEqual([]);
