@@ -387,6 +387,7 @@ describe('admin workspace in Chromium', () => {
       '/admin/orders',
       '/admin/projections',
       '/admin/projections/status.json',
+      '/admin/projections/rebuild.json',
     ];
     for (const path of gets) {
       const res = await customer.goto(url(path));

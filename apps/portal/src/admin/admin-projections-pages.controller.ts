@@ -125,6 +125,15 @@ export class AdminProjectionsPagesController {
     return { projections: statuses.map(statusView), rebuild: job ? rebuildView(job) : null };
   }
 
+  /** Only the rebuild job: what the progress display polls every second (no lag counting). */
+  @Get('projections/rebuild.json')
+  @UseFilters(AdminApiErrorFilter)
+  @Header('cache-control', 'no-store')
+  rebuildStatus() {
+    const job = this.rebuilds.latest();
+    return { rebuild: job ? rebuildView(job) : null };
+  }
+
   @Post('projections/rebuild')
   @UseFilters(PortalPageExceptionFilter)
   async rebuild(

@@ -379,7 +379,7 @@ export const ADMIN_PROJECTIONS_TEMPLATE = `
 </section>
 <section class="card" aria-labelledby="rebuild-h">
   <h2 id="rebuild-h">Rebuild</h2>
-  <div id="rebuild-progress" data-status-url="/admin/projections/status.json" data-state="{{job.state}}" aria-live="polite">
+  <div id="rebuild-progress" data-status-url="/admin/projections/rebuild.json" data-state="{{job.state}}" aria-live="polite">
     {{#if job}}
     <p>Rebuild #{{job.id}} of {{job.projectionList}}: <strong class="rebuild-state">{{job.state}}</strong>{{#if running}} (<span class="rebuild-phase">{{job.phase}}</span>){{/if}}.</p>
     <progress max="100" value="{{job.percent}}" aria-label="Rebuild progress">{{job.percent}} %</progress>
