@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { handleCommand, PostgresEventStore } from '@tollgate/event-store';
 import {
@@ -79,7 +80,7 @@ http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(first);
       const finish = () => { res.write(rest); if (withUsage) res.write(usage); res.end('data: [DONE]\\n\\n'); };
-      if (body.includes('"user":"bench-slow"')) setTimeout(finish, 200); else finish();
+      if (body.includes('"user":"bench-slow"')) setTimeout(finish, 300); else finish();
     } else {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
       res.end(json);
@@ -293,7 +294,8 @@ async function upstreamStats(upstreamOrigin: string): Promise<{ requests: number
 
 /**
  * Each gateway really proxies to the fake upstream (the upstream counts the requests; the answer is
- * its text) and really streams (a stream whose upstream pauses 200 ms delivers its first chunk first).
+ * its text) and really streams (a stream whose upstream pauses 300 ms after its first chunk delivers that chunk at least half that
+ * long before its end; a buffering proxy delivers both together).
  */
 async function verifyProxying(t: Target, upstreamOrigin: string): Promise<number> {
   const before = await upstreamStats(upstreamOrigin);
@@ -450,6 +452,9 @@ async function main(): Promise<void> {
     // Sequential probe: direct, Tollgate and Portkey alternate request by request.
     const order: TargetName[] = ['direct', 'tollgate', 'portkey'];
     const probes = {} as Record<Mode, ProbeResult>;
+    // Tollgate's own event-loop delay during the probe: its pauses, as opposed to the machine's.
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     for (const mode of ['json', 'sse'] as const) {
       probes[mode] = await loadgen.run<ProbeResult>({
         kind: 'probe',
@@ -464,6 +469,7 @@ async function main(): Promise<void> {
       if (probes[mode].errors > 0) throw new Error(`sequential ${mode} probe: ${probes[mode].errors} errors`);
       measuredOk += SEQUENTIAL + 50;
     }
+    loopDelay.disable();
 
     // Throughput: per (mode, connections), the three targets back to back so they see the same machine.
     type Row = CannonResult & {
@@ -587,6 +593,10 @@ async function main(): Promise<void> {
       lines.push(
         `${name.padEnd(9)} ${pad(round(probeRow('json', i).p50), 9)} ${pad(round(probeRow('json', i).p99), 9)} ${pad(round(probeRow('sse', i).p50), 11)} ${pad(round(probeRow('sse', i).p99), 11)}`,
       ),
+    );
+    lines.push(
+      `Tollgate event-loop delay during the probe: p50 ${round(loopDelay.percentile(50) / 1e6)} ms, ` +
+        `p99 ${round(loopDelay.percentile(99) / 1e6)} ms, max ${round(loopDelay.max / 1e6)} ms`,
     );
     lines.push('');
     lines.push(
