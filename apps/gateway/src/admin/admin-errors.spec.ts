@@ -16,6 +16,16 @@ describe('adminApiError (the admin API error mapping)', () => {
     expect(adminApiError(new DomainError('IDEMPOTENCY_CONFLICT', 'other data')).status).toBe(409);
   });
 
+  it('given catalog rejections, when mapped, then lifecycle and margin refusals are 4xx and a lagging projection is 503', () => {
+    expect(adminApiError(new DomainError('ALIAS_NOT_FOUND', 'no alias')).status).toBe(404);
+    expect(adminApiError(new DomainError('PROVIDER_ALREADY_EXISTS', 'taken')).status).toBe(409);
+    expect(adminApiError(new DomainError('INVALID_STATUS_TRANSITION', 'draft → open')).status).toBe(400);
+    expect(adminApiError(new DomainError('MARGIN_BELOW_THRESHOLD', '-25.00%')).status).toBe(422);
+    expect(
+      adminApiError(new DomainError('CATALOG_PROJECTION_BEHIND', 'recorded, not yet visible')).status,
+    ).toBe(503);
+  });
+
   it('given Postgres unique and foreign key violations, when mapped, then 409 and 404', () => {
     expect(adminApiError(Object.assign(new Error('dup'), { code: '23505' })).status).toBe(409);
     expect(adminApiError(Object.assign(new Error('fk'), { code: '23503' })).status).toBe(404);
