@@ -181,6 +181,7 @@ describe('audit log in the admin workspace', () => {
       'SellPriceSet',
       'ApiKeyRevoked',
       'WorkspacePolicySet',
+      'BillingProfileSaved',
     ];
     const page = await eventually(async () => {
       const res = await admin.request('/admin/audit?perPage=100');
@@ -211,6 +212,9 @@ describe('audit log in the admin workspace', () => {
     );
     expect(one('SellPriceSet', '"55"')).toMatch(
       /price : \{"kind":"markup","markupPercent":"40"\} → \{"kind":"markup","markupPercent":"55"\}/,
+    );
+    expect(one('BillingProfileSaved')).toMatch(
+      new RegExp(`${demo.customerEmail.replace('.', '\\.')}[\\s\\S]*legalName : — → "Demo Customer Ltd"`),
     );
     expect(one('ApiKeyRevoked')).toMatch(
       new RegExp(`${demo.customerEmail.replace('.', '\\.')}[\\s\\S]*revoked : false → true`),

@@ -7,7 +7,7 @@ import {
   type PaymentCommand,
   type PaymentEvent,
 } from '@tollgate/payments';
-import { createOrderCommand } from '../../../payments/src/testing/fixtures';
+import { createOrderCommand, GERMAN_PROFILE, seededPackage } from '../../../payments/src/testing/fixtures';
 import { dumpProjection } from '../runtime/dump';
 import { rebuildProjections } from '../runtime/rebuild';
 import { ProjectionRunner } from '../runtime/runner';
@@ -156,6 +156,23 @@ describe('audit_log projection', () => {
       ],
       { expectedRevision: 'no_stream' },
     );
+    // Billing profile saved twice by the owner; a credit package saved by an admin.
+    const profileSaved = (revision: number, city: string) =>
+      ev('BillingProfileSaved', {
+        workspaceId: WS,
+        profile: { ...GERMAN_PROFILE, city },
+        profileRevision: revision,
+        actor: 'user:owner-1',
+        savedAt: AT,
+      });
+    await store.append(`billing-profile-${WS}`, [profileSaved(1, 'Berlin'), profileSaved(2, 'Hamburg')], {
+      expectedRevision: 'no_stream',
+    });
+    await store.append(
+      'credit-package-catalog',
+      [ev('CreditPackageSaved', { package: seededPackage('team'), actor: 'user:admin-1', savedAt: AT })],
+      { expectedRevision: 'any' },
+    );
     // Payments: a manual order approved by an admin (the approval event names no workspace).
     const run = (command: PaymentCommand) =>
       handleCommand({
@@ -264,6 +281,14 @@ describe('audit_log projection', () => {
       before_state: expect.objectContaining({ status: 'created' }),
       after_state: expect.objectContaining({ status: 'rejected' }),
     });
+    const profiles = await rows('BillingProfileSaved');
+    expect(profiles.map((p) => [p.before_state?.city, p.after_state?.city, p.workspace_id])).toEqual([
+      [undefined, 'Berlin', WS],
+      ['Berlin', 'Hamburg', WS],
+    ]);
+    const [pkg] = await rows('CreditPackageSaved');
+    expect(pkg).toMatchObject({ actor: 'user:admin-1', subject: 'package team', workspace_id: null });
+    expect(pkg.after_state).toMatchObject({ packageId: 'team' });
     // Usage, leases and purchases are not actions: no rows for them.
     expect(await rows('UsageRecorded')).toEqual([]);
     expect(await rows('CreditsPurchased')).toEqual([]);

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { RecordedEvent } from '@tollgate/event-store';
 import {
   ALERTS_STREAM_PREFIX,
@@ -9,9 +10,15 @@ import {
 } from '@tollgate/catalog';
 import { accountStream, MalformedEventError, type AccountEvent } from '@tollgate/ledger';
 import {
+  BillingProfileSavedSchema,
+  billingProfileStream,
+  CREDIT_PACKAGE_CATALOG_STREAM,
+  CreditPackageSavedSchema,
   parsePaymentEvent,
   PAYMENT_EVENT_SCHEMAS,
   PAYMENT_STREAM_PREFIX,
+  type BillingProfileSaved,
+  type CreditPackageSaved,
   type PaymentEvent,
 } from '@tollgate/payments';
 import type { AnyProjection, DecodedEvent, ProjectionContext, SqlStatement } from '../runtime/projection';
@@ -35,9 +42,19 @@ export type AuditInput =
   | { source: 'catalog'; event: CatalogEvent }
   | { source: 'alerts'; event: { type: 'AlertWebhookSecretRotated'; data: AlertWebhookSecretRotated } }
   | { source: 'ledger'; event: RecordedEvent }
-  | { source: 'payment'; event: PaymentEvent };
+  | { source: 'payment'; event: PaymentEvent }
+  | { source: 'billing'; event: { type: 'BillingProfileSaved'; data: BillingProfileSaved } }
+  | { source: 'packages'; event: { type: 'CreditPackageSaved'; data: CreditPackageSaved } };
 
-export const AUDIT_CATEGORIES = ['catalog', 'keys', 'policy', 'alerts', 'credits', 'payments'] as const;
+export const AUDIT_CATEGORIES = [
+  'catalog',
+  'keys',
+  'policy',
+  'alerts',
+  'credits',
+  'payments',
+  'billing',
+] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 
 const CATALOG_TYPES = new Set<string>(Object.keys(CATALOG_EVENT_SCHEMAS));
@@ -47,6 +64,8 @@ const HANDLED = new Set<string>([
   'AlertWebhookSecretRotated',
   ...FACT_EVENT_TYPES,
   ...PAYMENT_TYPES,
+  'BillingProfileSaved',
+  'CreditPackageSaved',
 ]);
 
 /** Every action type the audit log can list (for filters). */
@@ -62,16 +81,22 @@ export const AUDIT_ACTIONS: readonly string[] = [
   'ManualPaymentRejected',
   'PaymentOrderCancelled',
   'RefundRequested',
+  'BillingProfileSaved',
+  'CreditPackageSaved',
 ].sort();
 
-function decodeCatalog(type: CatalogEventType, data: unknown): CatalogEvent {
-  const result = CATALOG_EVENT_SCHEMAS[type].safeParse(data);
+function parseWith<T>(type: string, schema: z.ZodType<T>, data: unknown): T {
+  const result = schema.safeParse(data);
   if (!result.success)
     throw new MalformedEventError(
       type,
       result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
     );
-  return { type, data: result.data } as CatalogEvent;
+  return result.data;
+}
+
+function decodeCatalog(type: CatalogEventType, data: unknown): CatalogEvent {
+  return { type, data: parseWith(type, CATALOG_EVENT_SCHEMAS[type], data) } as CatalogEvent;
 }
 
 function decode(recorded: RecordedEvent): AuditInput | null {
@@ -80,6 +105,23 @@ function decode(recorded: RecordedEvent): AuditInput | null {
     if (!streamId.startsWith(ALERTS_STREAM_PREFIX)) return null;
     const parsed = parseAlertsEvent(type, recorded.data);
     return parsed && parsed.type === 'AlertWebhookSecretRotated' ? { source: 'alerts', event: parsed } : null;
+  }
+  if (type === 'BillingProfileSaved') {
+    const workspaceId = streamId.startsWith('billing-profile-')
+      ? streamId.slice('billing-profile-'.length)
+      : null;
+    if (!workspaceId || billingProfileStream(workspaceId) !== streamId) return null;
+    return {
+      source: 'billing',
+      event: { type, data: parseWith(type, BillingProfileSavedSchema, recorded.data) },
+    };
+  }
+  if (type === 'CreditPackageSaved') {
+    if (streamId !== CREDIT_PACKAGE_CATALOG_STREAM) return null;
+    return {
+      source: 'packages',
+      event: { type, data: parseWith(type, CreditPackageSavedSchema, recorded.data) },
+    };
   }
   if (CATALOG_TYPES.has(type))
     return { source: 'catalog', event: decodeCatalog(type as CatalogEventType, recorded.data) };
@@ -554,6 +596,38 @@ function stepOf(input: AuditInput, recorded: RecordedEvent): Step | null {
       return ledgerStep(input.event);
     case 'payment':
       return paymentStep(input.event, recorded.streamId);
+    case 'billing': {
+      const d = input.event.data;
+      return {
+        key: recorded.streamId,
+        next: () => ({ ...d.profile, profileRevision: d.profileRevision }),
+        row: {
+          actor: d.actor,
+          occurredAt: d.savedAt,
+          action: input.event.type,
+          category: 'billing',
+          workspaceId: d.workspaceId,
+          subject: `workspace ${d.workspaceId}`,
+          summary: `Saved billing profile revision ${d.profileRevision} (${d.profile.legalName}, ${d.profile.country})`,
+        },
+      };
+    }
+    case 'packages': {
+      const d = input.event.data;
+      return {
+        key: `${recorded.streamId}#${d.package.packageId}`,
+        next: () => ({ ...d.package }),
+        row: {
+          actor: d.actor,
+          occurredAt: d.savedAt,
+          action: input.event.type,
+          category: 'catalog',
+          workspaceId: null,
+          subject: `package ${d.package.packageId}`,
+          summary: `Saved credit package ${d.package.name}`,
+        },
+      };
+    }
     default: {
       const never: never = input;
       throw new Error(`unhandled audit input ${JSON.stringify(never)}`);
