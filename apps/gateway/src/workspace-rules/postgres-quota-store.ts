@@ -1,10 +1,20 @@
 import type { Pool } from 'pg';
 import type { QuotaClaimResult, QuotaCounterRef, QuotaStore, QuotaSyncEntry } from '@tollgate/gateway-core';
 
-/** A holder that has not heart-beaten for this long is gone: its concurrency slots are handed back. */
-const HOLDER_TIMEOUT_SECONDS = 30;
-/** Counters of windows that ended this long ago are deleted (bounded per round). */
-const KEEP_ENDED_MS = 2 * 86_400_000;
+export interface PostgresQuotaStoreOptions {
+  /** A holder that has not heart-beaten for this long is gone: its concurrency slots are handed back. */
+  holderTimeoutSeconds: number;
+  /** Counters of windows that ended this long ago are deleted (bounded per round). */
+  keepEndedMs: number;
+  now: () => number;
+}
+
+export const DEFAULT_POSTGRES_QUOTA_STORE: PostgresQuotaStoreOptions = {
+  holderTimeoutSeconds: 30,
+  keepEndedMs: 2 * 86_400_000,
+  now: () => Date.now(),
+};
+
 const SWEEP_BATCH = 5_000;
 
 /**
@@ -13,7 +23,10 @@ const SWEEP_BATCH = 5_000;
  * instances claim at once (ON CONFLICT DO UPDATE serializes them on the row).
  */
 export class PostgresQuotaStore implements QuotaStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresQuotaStoreOptions = DEFAULT_POSTGRES_QUOTA_STORE,
+  ) {}
 
   async claim(
     ref: QuotaCounterRef,
@@ -91,12 +104,12 @@ export class PostgresQuotaStore implements QuotaStore {
        ), s AS (SELECT scope, metric, sum(slots) AS slots FROM dead GROUP BY scope, metric)
        UPDATE gateway_quota_counters t SET used = GREATEST(t.used - s.slots, 0), updated_at = now()
          FROM s WHERE t.scope = s.scope AND t.metric = s.metric AND t.window_start_ms = 0`,
-      [HOLDER_TIMEOUT_SECONDS],
+      [this.options.holderTimeoutSeconds],
     );
     await this.pool.query(
       `DELETE FROM gateway_quota_counters WHERE ctid IN (
          SELECT ctid FROM gateway_quota_counters WHERE window_end_ms < $1 LIMIT ${SWEEP_BATCH})`,
-      [Date.now() - KEEP_ENDED_MS],
+      [this.options.now() - this.options.keepEndedMs],
     );
   }
 }
