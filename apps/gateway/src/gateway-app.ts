@@ -4,9 +4,20 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { migrateEventStore, PostgresEventStore, type EventStore } from '@tollgate/event-store';
-import { DEFAULT_LEASE_ADMISSION, LeaseAdmission } from '@tollgate/gateway-core';
+import { CircuitBreakers, DEFAULT_LEASE_ADMISSION, LeaseAdmission } from '@tollgate/gateway-core';
+import {
+  closeListener,
+  nestLogger,
+  Readiness,
+  registerOpsRoutes,
+  withTimeout,
+  type GatewayTelemetry,
+  type ProcessTelemetry,
+} from '@tollgate/observability';
 import { EventStoreLeaseLedger } from './admission/ledger-lease-ledger';
 import { GatewayModule } from './gateway.module';
+
+const DEFAULT_DRAIN_MS = 5_000;
 
 /** Request bodies above this are refused with 413 (chat requests with inline images need room). */
 export const GATEWAY_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -17,8 +28,13 @@ export function gatewayInstanceId(): string {
 }
 
 /** The lease-backed credit admission every gateway instance uses. */
-export function createLeaseAdmission(store: EventStore, holder = gatewayInstanceId()): LeaseAdmission {
-  return new LeaseAdmission(new EventStoreLeaseLedger(store, holder), {
+export function createLeaseAdmission(
+  store: EventStore,
+  holder = gatewayInstanceId(),
+  telemetry?: GatewayTelemetry,
+): LeaseAdmission {
+  const ledger = new EventStoreLeaseLedger(store, holder);
+  return new LeaseAdmission(telemetry ? telemetry.observeLedger(ledger) : ledger, {
     ...DEFAULT_LEASE_ADMISSION,
     holder,
     now: () => Date.now(),
@@ -29,6 +45,10 @@ export function createLeaseAdmission(store: EventStore, holder = gatewayInstance
 export interface StandaloneGateway {
   app: NestFastifyApplication;
   url: string;
+  admission: LeaseAdmission;
+  /** Present when started with telemetry: what /readyz reports. */
+  readiness?: Readiness;
+  /** Graceful: stop accepting, finish in-flight requests, flush usage, settle leases, close. */
   close(): Promise<void>;
 }
 
@@ -38,25 +58,66 @@ export async function startStandaloneGateway(options: {
   masterKey: Buffer;
   port: number;
   host: string;
+  /** Metrics, JSON logs, traces and /healthz, /readyz, /metrics; absent: none of them. */
+  telemetry?: ProcessTelemetry;
+  /** Bound on the in-flight drain of `close` (default 5 s). */
+  drainMs?: number;
+  /** Let Nest handle SIGTERM itself (default true); a main handling signals turns it off. */
+  shutdownHooks?: boolean;
 }): Promise<StandaloneGateway> {
+  const telemetry = options.telemetry;
   const pool = new Pool({ connectionString: options.databaseUrl, max: 20 });
   await migrateEventStore(pool);
   const store = new PostgresEventStore({ pool });
-  const admission = createLeaseAdmission(store);
+  const gatewayTelemetry = telemetry?.gateway();
+  const admission = createLeaseAdmission(store, gatewayInstanceId(), gatewayTelemetry);
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ pool, masterKey: options.masterKey, admission }),
+    GatewayModule.forRoot({ pool, masterKey: options.masterKey, admission, observer: gatewayTelemetry }),
     new FastifyAdapter({ bodyLimit: GATEWAY_BODY_LIMIT_BYTES }),
     { logger: ['error', 'warn'] },
   );
-  app.enableShutdownHooks();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
+  const unregister: (() => void)[] = [];
+  let readiness: Readiness | undefined;
+  if (telemetry) {
+    app.useLogger(nestLogger(telemetry.logger));
+    app.useLogger(['error', 'warn']);
+    const breakers = app.get(CircuitBreakers);
+    unregister.push(
+      telemetry.metrics.addLeaseSource(() => admission.stats()),
+      telemetry.metrics.addCircuitSource(() => breakers.states()),
+    );
+    readiness = new Readiness([
+      withTimeout('database', () => pool.query('SELECT 1')),
+      withTimeout('event store', () => store.headPosition()),
+      {
+        name: 'lease admission',
+        check: async () => {
+          if (!admission.stats().accepting) throw new Error('lease admission is closed');
+        },
+      },
+    ]);
+    registerOpsRoutes(app.getHttpAdapter().getInstance(), { metrics: telemetry.metrics, readiness });
+  }
   await app.listen(options.port, options.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
+    admission,
+    readiness,
     close: async () => {
+      readiness?.markShuttingDown();
+      if (telemetry)
+        await closeListener(app.getHttpServer(), () => app.getHttpAdapter().close(), {
+          drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
+          log: telemetry.logger,
+        });
+      await admission.close();
       await app.close();
+      for (const off of unregister) off();
+      await telemetry?.shutdown();
       await store.close();
       await pool.end();
     },

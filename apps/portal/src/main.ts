@@ -12,6 +12,18 @@ import { migrateAll } from '../../cli/src/commands/migrate';
 import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { acceptRawWebhookBodies } from './webhooks/raw-body';
+import { LoggerModule, Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import {
+  closeListener,
+  httpLogOptions,
+  Readiness,
+  registerOpsRoutes,
+  requestDrainMs,
+  startProcessTelemetry,
+  withTimeout,
+} from '@tollgate/observability';
 
 const POOL = Symbol('PORTAL_STANDALONE_POOL');
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -24,11 +36,13 @@ class PortalAppModule {
     pool: Pool;
     store: EventStore;
     payments: PaymentsConfig;
+    logger: Logger;
   }): DynamicModule {
     return {
       module: PortalAppModule,
       global: true,
       imports: [
+        LoggerModule.forRoot({ pinoHttp: httpLogOptions(o.logger) }),
         LedgerModule.forRoot({ useValue: o.store }),
         PortalModule.forRoot({
           poolToken: POOL,
@@ -51,7 +65,9 @@ class PortalAppModule {
 /** `node dist/apps/portal/src/main.js`; `tollgate start` serves the same modules with everything else. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const say = (line: string): void => console.log(line);
+  const telemetry = startProcessTelemetry(config, 'portal');
+  const log = telemetry.logger;
+  const say = (line: string): void => log.info(line);
   const db = await openRuntimeDatabase(config, say);
   const pool = new Pool({ connectionString: db.url, max: 10 });
   const store: EventStore = config.eventStoreUrl
@@ -60,24 +76,43 @@ async function main(): Promise<void> {
   await migrateAll(pool, say);
   const payments = paymentsConfigFromEnv({ ...process.env, PORT: String(config.port) });
   const app = await NestFactory.create<NestFastifyApplication>(
-    PortalAppModule.forRoot({ config, pool, store, payments }),
+    PortalAppModule.forRoot({ config, pool, store, payments, logger: telemetry.logger }),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: ['error', 'warn'], rawBody: true },
   );
+  app.useLogger(app.get(NestPinoLogger));
+  app.useLogger(['error', 'warn']);
+  acceptRawWebhookBodies(app.getHttpAdapter().getInstance());
+  const readiness = new Readiness([
+    withTimeout('database', () => pool.query('SELECT 1')),
+    withTimeout('event store', () => store.headPosition()),
+  ]);
+  registerOpsRoutes(app.getHttpAdapter().getInstance(), { metrics: telemetry.metrics, readiness });
   await app.listen(config.port, config.host);
   say(`Tollgate portal on http://${config.host}:${config.port}`);
   let stopping = false;
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs);
+    force.unref();
+    readiness.markShuttingDown();
+    if (config.shutdownDelayMs > 0) await new Promise((ok) => setTimeout(ok, config.shutdownDelayMs));
+    await closeListener(app.getHttpServer(), () => app.getHttpAdapter().close(), {
+      drainMs: requestDrainMs(config.shutdownTimeoutMs),
+      log,
+    });
     await app.close();
+    await telemetry.shutdown();
     await store.close();
     await pool.end();
     await db.close();
+    log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -6,3 +6,4 @@ export * from './http/readiness';
 export * from './http/ops-routes';
 export * from './progress/progress';
 export * from './process-telemetry';
+export * from './http/shutdown';

@@ -6,11 +6,12 @@ import { loadConfig, openRuntimeDatabase, type TollgateConfig } from '@tollgate/
 import { paymentsConfigFromEnv } from '@tollgate/payments';
 import { CommandBus } from '@nestjs/cqrs';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
-import type { Server } from 'node:http';
-import type { DestinationStream, Logger } from 'pino';
+import type { DestinationStream } from 'pino';
 import { CircuitBreakers, type LeaseAdmission } from '@tollgate/gateway-core';
 import {
+  closeListener,
   Readiness,
+  requestDrainMs,
   registerOpsRoutes,
   startProcessTelemetry,
   withTimeout,
@@ -29,7 +30,6 @@ import { migrateAll } from './migrate';
 
 /** How long a stop waits for projections to apply the last usage and settlements before stopping them. */
 const PROJECTION_DRAIN_MS = 3_000;
-const IDLE_REAP_INTERVAL_MS = 50;
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export interface RunningTollgate {
@@ -130,7 +130,7 @@ export async function bootstrap(
         //    connection meanwhile is answered 503, never admitted).
         const log = telemetry.logger;
         await closeListener(app.getHttpServer(), () => app.getHttpAdapter().close(), {
-          drainMs: Math.max(1_000, Math.floor(config.shutdownTimeoutMs / 2)),
+          drainMs: requestDrainMs(config.shutdownTimeoutMs),
           log,
         });
         log.info({ step: 'listener closed' }, 'shutdown');
@@ -160,33 +160,6 @@ export async function bootstrap(
     await pool.end().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw err;
-  }
-}
-
-/**
- * Stops accepting and waits for in-flight requests: kept-alive connections are closed as soon as they
- * go idle (a client reusing one in between gets a 503 with `Connection: close`); whatever is still
- * running after `drainMs` is cut, so a stuck client cannot hold the stop forever.
- */
-async function closeListener(
-  server: Server,
-  close: () => Promise<unknown>,
-  options: { drainMs: number; log: Logger },
-): Promise<void> {
-  const reaper = setInterval(() => server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
-  const cut = setTimeout(() => {
-    options.log.warn(
-      { drainMs: options.drainMs },
-      'requests still running after the drain time: cutting them',
-    );
-    server.closeAllConnections();
-  }, options.drainMs);
-  try {
-    server.closeIdleConnections();
-    await close();
-  } finally {
-    clearInterval(reaper);
-    clearTimeout(cut);
   }
 }
 
