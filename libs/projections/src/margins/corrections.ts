@@ -30,7 +30,7 @@ import { rebuildProjections, type RebuildProgress, type RebuildResult } from '..
 import { ensureProjection, migrateProjectionRuntime } from '../runtime/schema';
 import { projectionStatus } from '../runtime/status';
 import { CorrectionPreview, targetOf, windowOf, type PreviewResult } from './preview';
-import { countRequestsInWindow, loadHistories, requestsInWindow } from './queries';
+import { countRequestsInWindow, loadHistories, requestsInWindow, type RequestKeyset } from './queries';
 
 /**
  * Preview and apply of cost/price corrections: the correction event on its own stream, optional
@@ -95,7 +95,7 @@ export async function previewCorrection(
   const preview = new CorrectionPreview(command, costs, prices);
   const total = await countRequestsInWindow(deps.pool, target, window, MAX_PREVIEW_REQUESTS);
   let done = 0;
-  let after: [string, string, string] | null = null;
+  let after: RequestKeyset | null = null;
   while (done < MAX_PREVIEW_REQUESTS) {
     const page = await requestsInWindow(deps.pool, target, window, after, PREVIEW_PAGE);
     for (const r of page.rows) preview.add(r);

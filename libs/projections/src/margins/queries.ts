@@ -143,10 +143,13 @@ export interface StoredRequest extends RatedRequest {
   deployment: string;
 }
 
+/** Keyset of a page: (occurred_at, account, lease, request), the index order. */
+export type RequestKeyset = [string, string, string, string];
+
 export interface RequestPage {
   rows: StoredRequest[];
   /** Keyset to pass for the next page; null when this was the last. */
-  next: [string, string, string] | null;
+  next: RequestKeyset | null;
 }
 
 /** Requests of a correction's target inside [fromMs, toMs), one keyset page at a time. */
@@ -154,7 +157,7 @@ export async function requestsInWindow(
   db: Pool | PoolClient,
   target: CorrectionTarget,
   window: { fromMs: number; toMs: number | null },
-  after: [string, string, string] | null,
+  after: RequestKeyset | null,
   limit: number,
 ): Promise<RequestPage> {
   const pageSize = Math.min(Math.max(1, limit), 10_000);
@@ -166,14 +169,14 @@ export async function requestsInWindow(
             status, prompt_tokens, cached_tokens, completion_tokens, recorded_cost_nanocredits, charged_nanocredits
        FROM margin_requests
       WHERE ${where} AND occurred_at >= $3 AND ($4::timestamptz IS NULL OR occurred_at < $4)
-        AND (account_id, lease_id, request_id) > ($5, $6, $7)
-      ORDER BY account_id, lease_id, request_id
+        AND (occurred_at, account_id, lease_id, request_id) > ($5::timestamptz, $6, $7, $8)
+      ORDER BY occurred_at, account_id, lease_id, request_id
       LIMIT ${pageSize}`,
     [
       ...params,
       new Date(window.fromMs).toISOString(),
       window.toMs === null ? null : new Date(window.toMs).toISOString(),
-      ...(after ?? ['', '', '']),
+      ...(after ?? [new Date(window.fromMs).toISOString(), '', '', '']),
     ],
   );
   const out: StoredRequest[] = rows.map((r) => ({
@@ -196,7 +199,10 @@ export async function requestsInWindow(
   const last = out[out.length - 1];
   return {
     rows: out,
-    next: out.length === pageSize && last ? [last.accountId, last.leaseId, last.requestId] : null,
+    next:
+      out.length === pageSize && last
+        ? [new Date(last.occurredAtMs).toISOString(), last.accountId, last.leaseId, last.requestId]
+        : null,
   };
 }
 

@@ -243,6 +243,7 @@ class MarginBatch {
   readonly priceInserts: (HistoryRow & { a: string; b: string })[] = [];
   private readonly costSeq = new Map<string, number>();
   private readonly priceSeq = new Map<string, number>();
+  private indexed = false;
 
   constructor(private readonly ctx: ProjectionContext) {}
 
@@ -377,17 +378,23 @@ class MarginBatch {
     for (const r of [...this.newRows.values()]) if (matches(r)) this.rerate(r, true);
 
     const t = this.ctx.t('margin_requests');
+    // A rebuild loads without secondary indexes; the first late correction needs them.
+    if (this.ctx.rebuilding && !this.indexed) {
+      for (const ddl of recostIndexes(this.ctx.t)) await this.ctx.query(ddl);
+      this.indexed = true;
+    }
     const where =
       target.kind === 'cost' ? 'provider = $1 AND upstream_model = $2' : 'alias = $1 AND $2::text IS NULL';
     const params: unknown[] =
       target.kind === 'cost' ? [target.provider, target.upstreamModel] : [target.alias, null];
-    let after: [string, string, string] = ['', '', ''];
+    // Keyset on the index order (target, occurred_at, key): each page is one index range scan.
+    let after: [string, string, string, string] = [new Date(fromMs).toISOString(), '', '', ''];
     for (let seen = 0; seen < MAX_RECOST_ROWS;) {
       const rows = await this.ctx.query<DbRow & Record<string, unknown>>(
         `SELECT * FROM ${t}
           WHERE ${where} AND occurred_at >= $3 AND ($4::timestamptz IS NULL OR occurred_at < $4)
-            AND (account_id, lease_id, request_id) > ($5, $6, $7)
-          ORDER BY account_id, lease_id, request_id LIMIT ${RECOST_PAGE}`,
+            AND (occurred_at, account_id, lease_id, request_id) > ($5::timestamptz, $6, $7, $8)
+          ORDER BY occurred_at, account_id, lease_id, request_id LIMIT ${RECOST_PAGE}`,
         [
           ...params,
           new Date(fromMs).toISOString(),
@@ -403,7 +410,7 @@ class MarginBatch {
       await this.loadCosts(stored.map((r) => [r.provider, r.upstreamModel] as [string, string]));
       for (const r of stored) this.rerate(this.changedRows.get(rowKey(r)) ?? r, false);
       const last = stored[stored.length - 1];
-      after = [last.accountId, last.leaseId, last.requestId];
+      after = [last.occurredAt, last.accountId, last.leaseId, last.requestId];
       seen += rows.length;
       if (rows.length < RECOST_PAGE) return;
     }
@@ -520,6 +527,16 @@ function affectedWindow(
   }
 }
 
+/** Indexes in the order re-costing and previews page through (target, time, key). */
+function recostIndexes(t: (b: string) => string): string[] {
+  const m = t('margin_requests');
+  return [
+    `CREATE INDEX IF NOT EXISTS ${m}_cost ON ${m} (provider, upstream_model, occurred_at, account_id, lease_id, request_id)`,
+    `CREATE INDEX IF NOT EXISTS ${m}_alias ON ${m} (alias, occurred_at, account_id, lease_id, request_id)`,
+    `CREATE INDEX IF NOT EXISTS ${m}_time ON ${m} (occurred_at)`,
+  ];
+}
+
 const historyDdl = (name: string) => (t: (b: string) => string) => [
   `CREATE TABLE ${t(name)} (
      key_a text NOT NULL,
@@ -533,7 +550,7 @@ const historyDdl = (name: string) => (t: (b: string) => string) => [
 
 export const marginsProjection: AnyProjection = {
   name: 'margins',
-  version: 1,
+  version: 2,
   tables: [
     {
       base: 'margin_requests',
@@ -561,11 +578,9 @@ export const marginsProjection: AnyProjection = {
            rerate_delta_nanocredits bigint NOT NULL,
            PRIMARY KEY (account_id, lease_id, request_id)
          )`,
-        // Needed while building too: corrections re-cost by target and time.
-        `CREATE INDEX ${t('margin_requests')}_cost ON ${t('margin_requests')} (provider, upstream_model, occurred_at)`,
-        `CREATE INDEX ${t('margin_requests')}_alias ON ${t('margin_requests')} (alias, occurred_at)`,
-        `CREATE INDEX ${t('margin_requests')}_time ON ${t('margin_requests')} (occurred_at)`,
       ],
+      // After a rebuild's load; a late correction while building creates them first (recostIndexes).
+      indexes: (t) => recostIndexes(t),
     },
     {
       base: 'margin_daily',
