@@ -79,6 +79,30 @@ describe('alerts reactor against Postgres', () => {
       (e) => e.type.startsWith('LowBalance') && e.type !== 'LowBalanceAlertsSet',
     );
 
+  /**
+   * `$all` shows an event once every older transaction on the server has ended (other suites share it),
+   * so steps are repeated until what they wait for is there, within a bound.
+   */
+  async function until(
+    step: () => Promise<unknown>,
+    done: () => Promise<boolean>,
+    what: string,
+  ): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await step();
+      if (await done()) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+  }
+  const observed = async (position: string) =>
+    (await pool.query('SELECT 1 FROM alert_settings WHERE observed_position = $1', [position])).rowCount ===
+    1;
+  const pendingUntried = async () =>
+    ((await pool.query(`SELECT 1 FROM alert_deliveries WHERE status = 'pending' AND attempts = 0`))
+      .rowCount ?? 0) > 0;
+
   it('given thresholds and a balance above them, when the balance drops below and is observed twice, then one crossing is recorded and one signed delivery is sent', async () => {
     await pool.query(`INSERT INTO balances VALUES ($1, $2, '10/1')`, [WS, (20n * C).toString()]);
     const saved = await service.save(
@@ -87,17 +111,25 @@ describe('alerts reactor against Postgres', () => {
       'user:owner',
     );
     if (!('newSecret' in saved) || !saved.newSecret) throw new Error('expected a new secret');
-    await reactor.tick();
-    await reactor.tick();
+    await until(
+      () => reactor.tick(),
+      () => observed('10/1'),
+      'the first observation',
+    );
     expect(await crossings()).toEqual([]);
 
     await pool.query(
       `UPDATE balances SET posted_nanocredits = $2, last_position = '11/1' WHERE account_id = $1`,
       [WS, (4n * C).toString()],
     );
-    await reactor.tick(); // observes and records the crossing
-    await reactor.tick(); // queues and sends its delivery
+    // Observes and records the crossing, then queues and sends its delivery.
+    await until(
+      () => reactor.tick(),
+      async () => received.length > 0,
+      'the delivery',
+    );
     await reactor.tick(); // same position again: nothing new
+    await reactor.tick();
     const events = await crossings();
     expect(events.map((e) => e.type)).toEqual(['LowBalanceThresholdCrossed']);
     expect(received).toHaveLength(1);
@@ -116,9 +148,15 @@ describe('alerts reactor against Postgres', () => {
       `UPDATE balances SET posted_nanocredits = $2, last_position = '12/1' WHERE account_id = $1`,
       [WS, (30n * C).toString()],
     );
-    await reactor.followEvents();
-    await reactor.watchBalances(); // recovered
-    await reactor.followEvents(); // queued for /hang
+    // Recovered, and its delivery queued for /hang (not sent yet).
+    await until(
+      async () => {
+        await reactor.followEvents();
+        await reactor.watchBalances();
+      },
+      pendingUntried,
+      'the recovery queued',
+    );
     const started = Date.now();
     expect(await reactor.deliverDue()).toBe(1);
     const elapsed = Date.now() - started;
@@ -162,9 +200,15 @@ describe('alerts reactor against Postgres', () => {
       `UPDATE balances SET posted_nanocredits = $2, last_position = '13/1' WHERE account_id = $1`,
       [WS, C.toString()],
     );
-    await strict.followEvents();
-    await strict.watchBalances(); // crossed again
-    await strict.followEvents(); // queued for 127.0.0.1
+    // Crossed again, its delivery queued for 127.0.0.1.
+    await until(
+      async () => {
+        await strict.followEvents();
+        await strict.watchBalances();
+      },
+      pendingUntried,
+      'the crossing queued',
+    );
     expect(await strict.deliverDue()).toBe(1);
     await strict.stop();
     expect(received.length).toBe(before);
