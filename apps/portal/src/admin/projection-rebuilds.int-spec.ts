@@ -56,6 +56,13 @@ describe('ProjectionRebuilds (admin-started blue/green rebuilds)', () => {
     await store.append('things-1', [thing('ThingMade'), thing('ThingMade'), thing('ThingSold')], {
       expectedRevision: 'no_stream',
     });
+    // Readers see a commit only once no older transaction is open anywhere on the server (other test
+    // files' included): wait until the three events are readable before rebuilding from them.
+    const deadline = Date.now() + 15_000;
+    while ((await store.readAll({ maxCount: 10 })).length < 3) {
+      if (Date.now() > deadline) throw new Error('appended events never became readable');
+      await new Promise((ok) => setTimeout(ok, 25));
+    }
   });
 
   afterAll(async () => {
