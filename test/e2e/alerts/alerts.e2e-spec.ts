@@ -251,15 +251,30 @@ describe('low-balance alerts in the all-in-one product', () => {
     }, 'the banner');
     expect(dashboard.body).toContain(`alert threshold of ${formatCreditsTrimmed(before)} credits`);
 
-    // More spending while below: still one crossing, no second delivery.
+    // More spending while below: once the watcher has seen the lower balance, still one crossing.
+    const beforeSecond = await posted();
     await client.chat.completions.create({
       model: app.running.demo!.alias,
       messages: [{ role: 'user', content: 'spend a little more' }],
     });
-    const spent = await posted();
-    await eventually(async () => ((await posted()) < spent ? undefined : true), 'the second usage posted');
-    await new Promise((ok) => setTimeout(ok, 500));
+    await eventually(
+      async () => ((await posted()) < beforeSecond ? true : undefined),
+      'the second usage posted',
+    );
+    await eventually(async () => {
+      const { rows } = await app.pool.query(
+        `SELECT 1 FROM alert_settings s JOIN balances b ON b.account_id = s.workspace_id
+          WHERE s.workspace_id = $1 AND s.observed_position = b.last_position`,
+        [ws],
+      );
+      return rows.length === 1 ? true : undefined;
+    }, 'the lower balance observed');
     expect(await deliveries()).toHaveLength(1);
+    const { rows: crossings } = await app.pool.query(
+      `SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND type = 'LowBalanceThresholdCrossed'`,
+      [`workspace-alerts-${ws}`],
+    );
+    expect(crossings[0].n).toBe(1);
 
     // A dead receiver, then a grant lifts the balance: the recovery is tried MAX_ATTEMPTS times, then failed.
     const page2 = await portal.request(`/w/${ws}/alerts`);
