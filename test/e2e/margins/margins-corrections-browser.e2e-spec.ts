@@ -172,6 +172,87 @@ describe('admin corrects a cost profile in the browser: preview, apply, rebuild 
     expect(pageErrors).toEqual([]);
   });
 
+  it('given the operator token, when a re-rating price correction is previewed and applied through the JSON API, then the workspace is adjusted once and bad bodies are refused', async () => {
+    const demo = app.running.demo!;
+    const api = (path: string, body?: unknown) =>
+      fetch(url(path), {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          authorization: `Bearer ${app.running.config.adminToken}`,
+          'content-type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const correction = {
+      type: 'CorrectPrice',
+      correctionId: 'e2e-price-1',
+      alias: demo.alias,
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: null,
+      price: {
+        kind: 'per_million',
+        inputPerMillion: '5000',
+        cachedInputPerMillion: null,
+        outputPerMillion: '5000',
+      },
+      reason: 'list price was entered too low',
+      rerate: true,
+    };
+
+    const bad = await api('/admin/corrections/preview.json', {
+      ...correction,
+      price: { kind: 'per_million' },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_CORRECTION');
+
+    const previewRes = await api('/admin/corrections/preview.json', correction);
+    expect(previewRes.status).toBe(200);
+    const preview = (await previewRes.json()) as {
+      requests: number;
+      workspaces: { workspaceId: string; chargeDeltaNanocredits: string }[];
+    };
+    expect(preview.requests).toBeGreaterThanOrEqual(3);
+    expect(preview.workspaces).toEqual([expect.objectContaining({ workspaceId: demo.workspaceId })]);
+    const owed = BigInt(preview.workspaces[0].chargeDeltaNanocredits);
+    expect(owed).toBeGreaterThan(0n);
+
+    const applied = await api('/admin/corrections/apply.json', correction);
+    expect(applied.status).toBe(202);
+    const { statusUrl } = (await applied.json()) as { statusUrl: string };
+    const done = await eventually(async () => {
+      const s = (await (await api(statusUrl)).json()) as {
+        state: string;
+        adjustments: { outcome: string }[];
+      };
+      return s.state === 'running' ? undefined : s;
+    }, 'the correction job');
+    expect(done.state).toBe('done');
+    expect(done.adjustments.map((a) => a.outcome)).toEqual([expect.stringMatching(/^(adjusted|capped)$/)]);
+    const { rows } = await app.pool.query<{ amount: string; reference: string }>(
+      `SELECT data->>'amountNanocredits' AS amount, data->>'reference' AS reference FROM events
+        WHERE stream_id = $1 AND type = 'CreditsAdjusted'`,
+      [`account-${demo.workspaceId}`],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].reference).toBe('e2e-price-1');
+    expect(-BigInt(rows[0].amount)).toBeLessThanOrEqual(owed);
+
+    // The statement shows the adjustment as a line naming the correction.
+    await eventually(async () => {
+      const { rows: lines } = await app.pool.query(
+        `SELECT 1 FROM statement_lines WHERE account_id = $1 AND description = 'Adjustment PRICE_CORRECTION: e2e-price-1'`,
+        [demo.workspaceId],
+      );
+      return lines.length === 1 ? true : undefined;
+    }, 'the statement line');
+
+    const margins = await api('/admin/margins.json');
+    expect(margins.status).toBe(200);
+    const summary = (await margins.json()) as { rows: { alias: string; priceNanocredits: string }[] };
+    expect(summary.rows.find((r) => r.alias === demo.alias)).toBeDefined();
+  });
+
   it('given a signed-in customer, then the margin and correction pages do not exist for them', async () => {
     const context = await browser.createBrowserContext();
     const page = await context.newPage();

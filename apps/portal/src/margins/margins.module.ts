@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CorrectionJobs } from './correction-jobs';
+import { MarginsApiController } from './margins-api.controller';
 import { MarginsPagesController } from './margins-pages.controller';
 
 /**
@@ -7,7 +8,7 @@ import { MarginsPagesController } from './margins-pages.controller';
  * global) and the process's event store (EVENT_STORE, provided globally by the host).
  */
 @Module({
-  controllers: [MarginsPagesController],
+  controllers: [MarginsPagesController, MarginsApiController],
   providers: [CorrectionJobs],
 })
 export class MarginsModule {}
