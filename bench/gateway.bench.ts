@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { handleCommand, PostgresEventStore } from '@tollgate/event-store';
 import {
@@ -46,6 +46,9 @@ const CONNECTIONS = [10, 50] as const;
 /** Bound on one measured run, whatever the warm-up suggested. */
 const MAX_REQUESTS_PER_RUN = 200_000;
 const CONTENT = 'Hello there, bench!';
+/** Event-loop delay sampling interval (its samples include it; subtracted when printed). */
+const LOOP_RESOLUTION_MS = 5;
+const lateMs = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 1000) / 1000);
 
 /**
  * The fake upstream: chat JSON and SSE with usage (only when asked for, like OpenAI), nothing else.
@@ -453,7 +456,12 @@ async function main(): Promise<void> {
     const order: TargetName[] = ['direct', 'tollgate', 'portkey'];
     const probes = {} as Record<Mode, ProbeResult>;
     // Tollgate's own event-loop delay during the probe: its pauses, as opposed to the machine's.
-    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    const gcPausesMs: number[] = [];
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcPausesMs.push(e.duration);
+    });
+    gc.observe({ entryTypes: ['gc'] });
     loopDelay.enable();
     for (const mode of ['json', 'sse'] as const) {
       probes[mode] = await loadgen.run<ProbeResult>({
@@ -470,6 +478,8 @@ async function main(): Promise<void> {
       measuredOk += SEQUENTIAL + 50;
     }
     loopDelay.disable();
+    gc.disconnect();
+    gcPausesMs.sort((a, b) => a - b);
 
     // Throughput: per (mode, connections), the three targets back to back so they see the same machine.
     type Row = CannonResult & {
@@ -595,8 +605,10 @@ async function main(): Promise<void> {
       ),
     );
     lines.push(
-      `Tollgate event-loop delay during the probe: p50 ${round(loopDelay.percentile(50) / 1e6)} ms, ` +
-        `p99 ${round(loopDelay.percentile(99) / 1e6)} ms, max ${round(loopDelay.max / 1e6)} ms`,
+      `Tollgate during the probe: event-loop delay p50 ${lateMs(loopDelay.percentile(50))} ms, ` +
+        `p99 ${lateMs(loopDelay.percentile(99))} ms, max ${lateMs(loopDelay.max)} ms (machine and process); ` +
+        `${gcPausesMs.length} GC pauses, p99 ${round(gcPausesMs[Math.floor(gcPausesMs.length * 0.99)] ?? 0)} ms, ` +
+        `max ${round(gcPausesMs[gcPausesMs.length - 1] ?? 0)} ms`,
     );
     lines.push('');
     lines.push(
