@@ -100,6 +100,22 @@ describe('workspace provider policy and quotas across two gateway instances', ()
       ['A', 'up-preferred', 0],
       ['B', 'up-500', 1],
     ]);
+    await admin.setCostProfile({
+      providerId: providerA,
+      upstreamModel: 'up-dear',
+      inputPerMillion: '1',
+      outputPerMillion: '4',
+    });
+    await admin.setCostProfile({
+      providerId: providerB,
+      upstreamModel: 'up-cheap',
+      inputPerMillion: '0.1',
+      outputPerMillion: '0.2',
+    });
+    await alias('ordered', [
+      ['A', 'up-dear', 0],
+      ['B', 'up-cheap', 1],
+    ]);
     await alias('regional', [
       ['A', 'up-reg-us', 0],
       ['B', 'up-reg-eu', 1],
@@ -383,6 +399,28 @@ describe('workspace provider policy and quotas across two gateway instances', ()
     }
     expect(upstreamA.requests.filter((r) => r.body.model === 'up-preferred').length).toBe(before);
     expect(upstreamB.requests.filter((r) => r.body.model === 'up-500').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('given an alias routed by priority, when the workspace chooses cost-aware routing, then its requests go to the cheaper deployment while others keep the priority order', async () => {
+    const cost = await workspace((id) =>
+      rules.setPolicy({
+        type: 'SetWorkspacePolicy',
+        workspaceId: id,
+        ...openPolicy,
+        routingPolicy: 'cost',
+        actor: 'e2e',
+        now: new Date().toISOString(),
+      }),
+    );
+    const plain = await workspace(async () => undefined);
+    const count = (f: FakeUpstream, model: string) => f.requests.filter((r) => r.body.model === model).length;
+    const [dear, cheap] = [count(upstreamA, 'up-dear'), count(upstreamB, 'up-cheap')];
+    expect((await call(0, cost.secret, 'ordered')).status).toBe(200);
+    expect((await call(1, cost.secret, 'ordered')).status).toBe(200);
+    expect(count(upstreamB, 'up-cheap')).toBe(cheap + 2);
+    expect(count(upstreamA, 'up-dear')).toBe(dear);
+    expect((await call(0, plain.secret, 'ordered')).status).toBe(200);
+    expect(count(upstreamA, 'up-dear')).toBe(dear + 1);
   });
 
   it('given "only providers tagged eu", then the eu deployment serves although the us one is preferred; given a region no provider has, then 403 model_not_allowed_by_policy and no upstream is called', async () => {
