@@ -3,6 +3,7 @@ import { migrateEventStore, type MigrationProgress } from '@tollgate/event-store
 import { migrateIdentity } from '@tollgate/identity';
 import { ensureProjection, migrateProjectionRuntime } from '@tollgate/projections';
 import { migrateGatewayCatalog } from '../../../gateway/src/gateway.module';
+import { migrateQuotaCounters } from '../../../gateway/src/workspace-rules';
 import { ALL_PROJECTIONS } from '../projections';
 
 /** Brings every schema the product needs up to date; safe to run again and from several processes. */
@@ -15,6 +16,8 @@ export async function migrateAll(pool: Pool, say: (line: string) => void): Promi
   // Before the read models: its version 2 drops the old catalog tables whose names the catalog
   // projection's views take over.
   await migrateGatewayCatalog(pool);
+  // The gateways' shared quota counters (workspace and key quotas across instances).
+  await migrateQuotaCounters(pool);
   // Read-model tables and views exist before the projector first runs, so readers never miss them.
   for (const projection of ALL_PROJECTIONS) await ensureProjection(pool, projection);
   const identity = await migrateIdentity(pool);
