@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
-import { migrateEventStore, PostgresEventStore, type EventStore } from '@tollgate/event-store';
+import {
+  EventStoreDbEventStore,
+  migrateEventStore,
+  PostgresEventStore,
+  type EventStore,
+} from '@tollgate/event-store';
 import { CircuitBreakers, DEFAULT_LEASE_ADMISSION, LeaseAdmission } from '@tollgate/gateway-core';
 import {
   closeListener,
@@ -58,6 +63,8 @@ export async function startStandaloneGateway(options: {
   masterKey: Buffer;
   port: number;
   host: string;
+  /** EventStoreDB connection string; unset: the Postgres event store on `databaseUrl`. */
+  eventStoreUrl?: string;
   /** Metrics, JSON logs, traces and /healthz, /readyz, /metrics; absent: none of them. */
   telemetry?: ProcessTelemetry;
   /** Bound on the in-flight drain of `close` (default 5 s). */
@@ -68,11 +75,19 @@ export async function startStandaloneGateway(options: {
   const telemetry = options.telemetry;
   const pool = new Pool({ connectionString: options.databaseUrl, max: 20 });
   await migrateEventStore(pool);
-  const store = new PostgresEventStore({ pool });
+  const store: EventStore = options.eventStoreUrl
+    ? new EventStoreDbEventStore({ connectionString: options.eventStoreUrl })
+    : new PostgresEventStore({ pool });
   const gatewayTelemetry = telemetry?.gateway();
   const admission = createLeaseAdmission(store, gatewayInstanceId(), gatewayTelemetry);
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ pool, masterKey: options.masterKey, admission, observer: gatewayTelemetry }),
+    GatewayModule.forRoot({
+      pool,
+      masterKey: options.masterKey,
+      admission,
+      observer: gatewayTelemetry,
+      store,
+    }),
     new FastifyAdapter({ bodyLimit: GATEWAY_BODY_LIMIT_BYTES }),
     { logger: ['error', 'warn'] },
   );

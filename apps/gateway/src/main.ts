@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const log = telemetry.logger;
   const gateway = await startStandaloneGateway({
     databaseUrl: config.databaseUrl,
+    eventStoreUrl: config.eventStoreUrl,
     masterKey: config.masterKey,
     port: config.port,
     host: config.host,

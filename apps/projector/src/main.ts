@@ -12,6 +12,7 @@ import {
 } from '@tollgate/observability';
 import { loadConfig, openRuntimeDatabase } from '@tollgate/platform';
 import { ALL_PROJECTIONS } from '../../cli/src/projections';
+import { openEventStore } from '../../cli/src/runtime';
 import { startProjector } from './projector';
 import { projectionLagSource } from './projector-metrics';
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   // Every read model the product serves, as the all-in-one runs them.
   const projector = await startProjector({
     pool,
+    store: openEventStore(config, pool),
     projections: ALL_PROJECTIONS,
     batchSize,
     log: (level, message) => log[level]({ component: 'projections' }, message),
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     force.unref();
     readiness.markShuttingDown();
     await projector.stop();
+    await projector.store.close();
     await closeListener(server, () => new Promise((ok) => server.close(ok)), {
       drainMs: requestDrainMs(config.shutdownTimeoutMs),
       log,
