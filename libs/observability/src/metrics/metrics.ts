@@ -150,44 +150,58 @@ export class TollgateMetrics {
           for (const [deployment, state] of source()) this.set({ deployment }, CIRCUIT_STATE_VALUE[state]);
       },
     });
+    // The three projection gauges are collected concurrently by one scrape: they share one read.
     const projections = this.projectionSources;
-    const lagEvents = new Gauge({
-      name: 'tollgate_projector_lag_events',
-      help: 'Events recorded after the projection checkpoint (counted up to a bound)',
-      labelNames: ['projection'] as const,
-      registers: [this.registry],
-    });
-    const lagSeconds = new Gauge({
-      name: 'tollgate_projector_lag_seconds',
-      help: 'Age of the oldest event the projection has not applied yet; 0 when caught up',
-      labelNames: ['projection'] as const,
-      registers: [this.registry],
-    });
-    new Gauge({
-      name: 'tollgate_projection_rebuild_progress_ratio',
-      help: 'Share of the event log a running rebuild has read, 0..1 (absent when none runs)',
-      labelNames: ['projection'] as const,
-      registers: [this.registry],
-      // One read serves the three projection gauges; prom-client awaits this before serializing.
-      async collect() {
-        lagEvents.reset();
-        lagSeconds.reset();
-        this.reset();
+    let reading: Promise<ProjectionLagSample[]> | null = null;
+    const sampleProjections = (): Promise<ProjectionLagSample[]> =>
+      (reading ??= (async () => {
+        const all: ProjectionLagSample[] = [];
         for (const source of projections) {
-          let samples: ProjectionLagSample[];
           try {
-            samples = await source();
+            all.push(...(await source()));
           } catch {
-            continue; // database unreachable: /readyz says so; /metrics keeps answering
-          }
-          for (const s of samples) {
-            lagEvents.set({ projection: s.name }, s.lagEvents);
-            lagSeconds.set({ projection: s.name }, s.lagSeconds);
-            if (s.rebuildFraction !== null) this.set({ projection: s.name }, s.rebuildFraction);
+            // database unreachable: /readyz says so; /metrics keeps answering
           }
         }
-      },
-    });
+        return all;
+      })().finally(() => {
+        reading = null;
+      }));
+    const projectionGauge = (
+      name: string,
+      help: string,
+      pick: (s: ProjectionLagSample) => number | null,
+    ): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['projection'] as const,
+        registers: [this.registry],
+        async collect() {
+          const samples = await sampleProjections();
+          this.reset();
+          for (const s of samples) {
+            const v = pick(s);
+            if (v !== null) this.set({ projection: s.name }, v);
+          }
+        },
+      });
+    };
+    projectionGauge(
+      'tollgate_projector_lag_events',
+      'Events recorded after the projection checkpoint (counted up to a bound)',
+      (s) => s.lagEvents,
+    );
+    projectionGauge(
+      'tollgate_projector_lag_seconds',
+      'Age of the oldest event the projection has not applied yet; 0 when caught up',
+      (s) => s.lagSeconds,
+    );
+    projectionGauge(
+      'tollgate_projection_rebuild_progress_ratio',
+      'Share of the event log a running rebuild has read, 0..1 (absent when none runs)',
+      (s) => s.rebuildFraction,
+    );
   }
 
   /** Registers a gateway instance's lease holdings; returns the unregister function. */
