@@ -8,6 +8,7 @@ import { waitForProjections } from '@tollgate/projections';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
 import { ALL_PROJECTIONS } from '../../../apps/cli/src/projections';
+import { eventually } from '../support/all-in-one';
 
 jest.setTimeout(180_000);
 
@@ -64,17 +65,30 @@ describe('tollgate corrections preview / apply, then replay and verify (real com
     pool = new Pool({ connectionString: db.url, max: 2 });
     pool.on('error', () => undefined);
     workspaceId = running.demo!.workspaceId;
-    for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${running.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${running.demo!.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: running.demo!.alias,
-          messages: [{ role: 'user', content: `margin ${i}` }],
-        }),
-      });
-      expect(res.status).toBe(200);
-    }
+    // Two requests; right after start the catalog may still be loading, so a refusal is retried.
+    for (let i = 0; i < 2; i++)
+      await eventually(async () => {
+        const res = await fetch(`${running.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${running.demo!.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: running.demo!.alias,
+            messages: [{ role: 'user', content: `margin ${i}` }],
+          }),
+        });
+        return res.status === 200 ? true : undefined;
+      }, `request ${i}`);
+    // Usage is flushed in small batches while running: wait for both margin rows, then stop.
+    await eventually(
+      async () => {
+        const { rows } = await pool
+          .query<{ n: number }>(`SELECT count(*)::int AS n FROM margin_requests`)
+          .catch(() => ({ rows: [{ n: 0 }] }));
+        return rows[0].n >= 2 ? true : undefined;
+      },
+      'margin rows',
+      60_000,
+    );
     await running.close();
     const store = new (await import('@tollgate/event-store')).PostgresEventStore({ pool });
     try {
