@@ -37,6 +37,7 @@ export class CorrectionJobs implements OnModuleDestroy {
   private readonly logger = new Logger('CorrectionJobs');
   private readonly jobs = new Map<number, CorrectionJob>();
   private running: Promise<void> | null = null;
+  private readonly abort = new AbortController();
   private nextId = 1;
 
   get(id: number): CorrectionJob | null {
@@ -67,6 +68,7 @@ export class CorrectionJobs implements OnModuleDestroy {
     for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - MAX_KEPT_JOBS)))
       this.jobs.delete(id);
     this.running = applyCorrection({ pool, store }, command, {
+      signal: this.abort.signal,
       onPreviewProgress: (p) => {
         job.preview = p;
       },
@@ -96,7 +98,9 @@ export class CorrectionJobs implements OnModuleDestroy {
     return { ...job };
   }
 
+  /** Shutdown: a rebuild in flight is aborted (the live version keeps serving; applying again redoes it). */
   async onModuleDestroy(): Promise<void> {
+    this.abort.abort();
     await this.running;
   }
 }

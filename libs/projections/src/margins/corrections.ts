@@ -137,6 +137,8 @@ export interface ApplyOptions {
   rebuild?: boolean;
   onRebuildProgress?: (p: RebuildProgress) => void;
   rebuildBatchSize?: number;
+  /** Aborts the rebuild (shutdown); the correction and adjustments already booked stay. */
+  signal?: AbortSignal;
 }
 
 const VISIBLE_TIMEOUT_MS = 30_000;
@@ -307,6 +309,7 @@ export async function applyCorrection(
       : await rebuildProjections(deps.pool, deps.store, [marginsProjection], {
           onProgress: options.onRebuildProgress,
           batchSize: options.rebuildBatchSize,
+          signal: options.signal,
         });
   return {
     correctionId: command.correctionId,
