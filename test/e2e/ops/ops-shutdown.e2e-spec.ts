@@ -22,6 +22,9 @@ const MAX_REQUESTS_PER_WORKER = 400;
 interface Outcome {
   status: number | 'network_error';
   requestId?: string;
+  /** performance.now() when the request was sent. */
+  sentAt: number;
+  doneAt: number;
 }
 
 function runTollgate(
@@ -54,6 +57,7 @@ async function client(
   stop: { now: boolean },
 ): Promise<void> {
   for (let i = 0; i < MAX_REQUESTS_PER_WORKER && !stop.now; i++) {
+    const sentAt = performance.now();
     try {
       const stream = i % 3 === 0;
       const res = await fetch(`${url}/v1/chat/completions`, {
@@ -73,9 +77,11 @@ async function client(
       outcomes.push({
         status: complete ? res.status : 'network_error',
         requestId: res.headers.get('x-request-id') ?? undefined,
+        sentAt,
+        doneAt: performance.now(),
       });
     } catch {
-      outcomes.push({ status: 'network_error' });
+      outcomes.push({ status: 'network_error', sentAt, doneAt: performance.now() });
       // Refused connections come back at once: do not spin.
       await new Promise((ok) => setTimeout(ok, 20));
     }
@@ -116,6 +122,7 @@ describe('operations: graceful shutdown of the real process under load', () => {
     expect(servedBeforeSignal).toBeGreaterThan(0);
 
     // When: SIGTERM.
+    const signalledAt = performance.now();
     running.child.kill('SIGTERM');
     let sawNotReady: { status: number; body: string } | undefined;
     const deadline = Date.now() + 2_000;
@@ -137,6 +144,10 @@ describe('operations: graceful shutdown of the real process under load', () => {
     // Every request answered 200 is charged exactly once; no request is charged twice.
     const served = outcomes.filter((o) => o.status === 200);
     expect(served.length).toBeGreaterThan(servedBeforeSignal);
+    // Requests in flight when the signal came were answered, and once it stopped accepting, clients
+    // were turned away (refused or 503) rather than admitted.
+    expect(served.some((o) => o.sentAt < signalledAt && o.doneAt > signalledAt)).toBe(true);
+    expect(outcomes.some((o) => o.sentAt > signalledAt && o.status !== 200)).toBe(true);
     const { rows: usage } = await pool.query<{ rid: string; n: string; price: string }>(
       `SELECT data->>'requestId' AS rid, count(*)::text AS n, max((data->>'priceNanocredits')::numeric)::text AS price
          FROM events WHERE type = 'UsageRecorded' GROUP BY 1`,
