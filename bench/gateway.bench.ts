@@ -16,7 +16,7 @@
  * the gateway's p50/p99 minus the direct one (for SSE: time to the first chunk).
  *
  * Env: BENCH_DATABASE_URL (admin URL; else DATABASE_URL, TEST_DATABASE_URL, else embedded Postgres),
- * BENCH_SECONDS (per measured run, default 4), BENCH_WARMUP_SECONDS (1), BENCH_SEQUENTIAL (1500 per mode).
+ * BENCH_SECONDS (per measured run, default 4), BENCH_WARMUP_SECONDS (2), BENCH_SEQUENTIAL (1500 per mode).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,12 +40,14 @@ import { startStandaloneGateway } from '../apps/gateway/src/gateway-app';
 import { openBenchDatabase } from './bench-db';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1500);
 const CONNECTIONS = [10, 50] as const;
 /** Bound on one measured run, whatever the warm-up suggested. */
 const MAX_REQUESTS_PER_RUN = 200_000;
 const CONTENT = 'Hello there, bench!';
+/** perf_hooks GC entry kinds (constants.NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak callbacks' };
 /** Event-loop delay sampling interval (its samples include it; subtracted when printed). */
 const LOOP_RESOLUTION_MS = 5;
 const lateMs = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 1000) / 1000);
@@ -458,8 +460,16 @@ async function main(): Promise<void> {
     // Tollgate's own event-loop delay during the probe: its pauses, as opposed to the machine's.
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     const gcPausesMs: number[] = [];
+    const gcKinds = new Map<string, { count: number; maxMs: number }>();
     const gc = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) gcPausesMs.push(e.duration);
+      for (const e of list.getEntries()) {
+        gcPausesMs.push(e.duration);
+        const kind = GC_KINDS[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+        const k = gcKinds.get(kind) ?? { count: 0, maxMs: 0 };
+        k.count++;
+        k.maxMs = Math.max(k.maxMs, e.duration);
+        gcKinds.set(kind, k);
+      }
     });
     gc.observe({ entryTypes: ['gc'] });
     loopDelay.enable();
@@ -479,6 +489,7 @@ async function main(): Promise<void> {
     }
     loopDelay.disable();
     gc.disconnect();
+    const heapUsedMb = Math.round(process.memoryUsage().heapUsed / 1e6);
     gcPausesMs.sort((a, b) => a - b);
 
     // Throughput: per (mode, connections), the three targets back to back so they see the same machine.
@@ -508,7 +519,7 @@ async function main(): Promise<void> {
           }
           const amount = Math.min(
             MAX_REQUESTS_PER_RUN,
-            Math.max(connections * 20, Math.round(warm.rps * SECONDS)),
+            Math.max(connections * 40, Math.round(warm.rps * SECONDS)),
           );
           const cpu0 = cpuMs(t.pid);
           const r = await loadgen.run<CannonResult>({ url, headers: t.headers, body, connections, amount });
@@ -608,7 +619,9 @@ async function main(): Promise<void> {
       `Tollgate during the probe: event-loop delay p50 ${lateMs(loopDelay.percentile(50))} ms, ` +
         `p99 ${lateMs(loopDelay.percentile(99))} ms, max ${lateMs(loopDelay.max)} ms (machine and process); ` +
         `${gcPausesMs.length} GC pauses, p99 ${round(gcPausesMs[Math.floor(gcPausesMs.length * 0.99)] ?? 0)} ms, ` +
-        `max ${round(gcPausesMs[gcPausesMs.length - 1] ?? 0)} ms`,
+        `max ${round(gcPausesMs[gcPausesMs.length - 1] ?? 0)} ms (` +
+        [...gcKinds].map(([kind, k]) => `${kind} ${k.count}× ≤${round(k.maxMs)} ms`).join(', ') +
+        `); heap in use ${heapUsedMb} MB`,
     );
     lines.push('');
     lines.push(
