@@ -235,6 +235,21 @@ export const WorkspacePolicySetSchema = z.object({
   routingPolicy: z.enum(ROUTING_POLICIES).nullable(),
   ...actorAndTime,
 });
+/** Quotas of one API key of the workspace (on top of the key's own per-minute limits). */
+export const KeyQuotasSchema = z.object({
+  keyId: id,
+  requestsPerMinute: z.number().int().positive().nullable(),
+  tokensPerMinute: z.number().int().positive().nullable(),
+  creditsPerDayNanocredits: z
+    .string()
+    .regex(/^[1-9][0-9]*$/)
+    .nullable(),
+  creditsPerMonthNanocredits: z
+    .string()
+    .regex(/^[1-9][0-9]*$/)
+    .nullable(),
+  concurrentRequests: z.number().int().positive().nullable(),
+});
 export const WorkspaceQuotasSetSchema = z.object({
   ...base,
   workspaceId: id,
@@ -251,6 +266,8 @@ export const WorkspaceQuotasSetSchema = z.object({
   concurrentRequests: z.number().int().positive().nullable(),
   /** IANA zone for calendar days and months, e.g. "Europe/Berlin". */
   timeZone: z.string().min(1).max(64),
+  /** Per-key quotas (absent = none); the calendar is the workspace's. */
+  keys: z.array(KeyQuotasSchema).max(1000).optional(),
   ...actorAndTime,
 });
 export const LowBalanceAlertsSetSchema = z.object({
@@ -279,6 +296,7 @@ export type ApiKeyLimitsChanged = z.infer<typeof ApiKeyLimitsChangedSchema>;
 export type ApiKeyRevoked = z.infer<typeof ApiKeyRevokedSchema>;
 export type WorkspacePolicySet = z.infer<typeof WorkspacePolicySetSchema>;
 export type WorkspaceQuotasSet = z.infer<typeof WorkspaceQuotasSetSchema>;
+export type KeyQuotasData = z.infer<typeof KeyQuotasSchema>;
 export type LowBalanceAlertsSet = z.infer<typeof LowBalanceAlertsSetSchema>;
 
 export type CatalogEvent =

@@ -146,9 +146,9 @@ describe('workspace provider policy and quotas across two gateway instances', ()
 
   /** A funded workspace with one key; its rules are set before any request so every instance loads them. */
   async function workspace(
-    setup: (workspaceId: string) => Promise<unknown>,
+    setup: (workspaceId: string, keyId: string) => Promise<unknown>,
     key: { requestsPerMinute?: number; tokensPerMinute?: number } = {},
-  ): Promise<{ workspaceId: string; secret: string }> {
+  ): Promise<{ workspaceId: string; secret: string; prefix: string }> {
     const workspaceId = `ws-${randomUUID().slice(0, 8)}`;
     const accountId = `acct-${randomUUID().slice(0, 8)}`;
     const now = new Date().toISOString();
@@ -175,8 +175,8 @@ describe('workspace provider policy and quotas across two gateway instances', ()
       actor: 'test',
     });
     if (granted instanceof DomainError) throw granted;
-    const { secret } = await admin.createApiKey({ workspaceId, accountId, ...key });
-    await setup(workspaceId);
+    const { id: keyId, secret, prefix } = await admin.createApiKey({ workspaceId, accountId, ...key });
+    await setup(workspaceId, keyId);
     // The read model every instance loads from must hold the rules before the first request (a
     // store head read can trail a just-committed append, so wait for this workspace's own row).
     const { revision } = await rules.read(workspaceId);
@@ -185,7 +185,7 @@ describe('workspace provider policy and quotas across two gateway instances', ()
         'SELECT revision::text FROM workspace_rules WHERE workspace_id = $1',
         [workspaceId],
       );
-      if (revision < 0 || Number(rows[0]?.revision ?? -1) >= revision) return { workspaceId, secret };
+      if (revision < 0 || Number(rows[0]?.revision ?? -1) >= revision) return { workspaceId, secret, prefix };
       await new Promise((ok) => setTimeout(ok, 25));
     }
     throw new Error(`workspace_rules did not catch up with ${workspaceId}`);
@@ -356,6 +356,37 @@ describe('workspace provider policy and quotas across two gateway instances', ()
     // What the instances reported as consumed is exactly what was charged.
     await new Promise((ok) => setTimeout(ok, 300));
     expect((await counter(workspaceId, 'credits_day')).consumed).toBe(charged);
+  });
+
+  it('given 3 requests a minute set by the workspace for one key, when 12 requests of that key race over two instances, then 3 are admitted and the 429 names the key', async () => {
+    await awayFromMinuteEnd();
+    const { secret, prefix } = await workspace((id, keyId) =>
+      rules.setQuotas({
+        type: 'SetWorkspaceQuotas',
+        workspaceId: id,
+        ...noQuotas,
+        keys: [
+          {
+            keyId,
+            requestsPerMinute: 3,
+            tokensPerMinute: null,
+            creditsPerDayNanocredits: null,
+            creditsPerMonthNanocredits: null,
+            concurrentRequests: null,
+          },
+        ],
+        actor: 'e2e',
+        now: new Date().toISOString(),
+      }),
+    );
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => call(i % 2, secret, 'plain')));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(3);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited).toHaveLength(9);
+    for (const a of limited) {
+      expect(a.json?.error?.message).toContain(`requests per minute on API key '${prefix}'`);
+      expect(a.headers.get('x-ratelimit-limit-requests')).toBe('3');
+    }
   });
 
   it('given at most 2 concurrent requests, when 6 slow streams start over two instances, then 2 run and 4 get 429; once they end a new one runs', async () => {

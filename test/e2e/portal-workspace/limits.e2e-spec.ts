@@ -82,6 +82,7 @@ describe('workspace limits: admin API sets them, the gateway enforces them, the 
       creditsPerDay: '50',
       concurrentRequests: 8,
       timeZone: 'Europe/Berlin',
+      keys: [{ keyId: 'key_demo_other', creditsPerDay: '2.5' }],
     });
     expect(set.status).toBe(200);
     expect(set.body.quotas).toEqual({
@@ -91,6 +92,16 @@ describe('workspace limits: admin API sets them, the gateway enforces them, the 
       creditsPerMonth: null,
       concurrentRequests: 8,
       timeZone: 'Europe/Berlin',
+      keys: [
+        {
+          keyId: 'key_demo_other',
+          requestsPerMinute: null,
+          tokensPerMinute: null,
+          creditsPerDay: '2.500000000',
+          creditsPerMonth: null,
+          concurrentRequests: null,
+        },
+      ],
     });
     const policy = await adminCall('PUT', `/admin/api/workspaces/${ws}/policy`, {
       denyDeployments: ['dep_not_used'],
@@ -111,10 +122,11 @@ describe('workspace limits: admin API sets them, the gateway enforces them, the 
       const requests = r.body.usage.find((u: { metric: string }) => u.metric === 'requests');
       return requests?.used === 1 ? r.body : undefined;
     }, 'the request counted in the admin view');
-    expect(rules.usage.map((u: { metric: string }) => u.metric)).toEqual([
-      'requests',
-      'credits_day',
-      'concurrent',
+    expect(rules.usage.map((u: { keyId: string | null; metric: string }) => [u.keyId, u.metric])).toEqual([
+      [null, 'requests'],
+      [null, 'credits_day'],
+      [null, 'concurrent'],
+      ['key_demo_other', 'credits_day'],
     ]);
 
     const page = await portal.request(`/w/${ws}/limits`);
@@ -127,6 +139,9 @@ describe('workspace limits: admin API sets them, the gateway enforces them, the 
     expect(page.body).toContain('Europe/Berlin');
     expect(page.body).toContain('Denied deployments: dep_not_used');
     expect(page.body).toContain('Routing: cost first.');
+    expect(page.body).toMatch(
+      /<tr data-key="key_demo_other" data-metric="credits_day"><td><code>key_demo_other<\/code><\/td><th scope="row">Credits per day<\/th><td class="num">2.5<\/td><td class="num">0<\/td><td class="num">2.5<\/td>/,
+    );
     const dashboard = await portal.request(`/w/${ws}/dashboard`);
     expect(dashboard.body).toContain(`href="/w/${ws}/limits"`);
   });

@@ -124,6 +124,23 @@ const schemas: Record<string, Schema> = {
       creditsPerMonth: nullable(credits),
       concurrentRequests: nullable({ type: 'integer', minimum: 1 }),
       timeZone: { type: 'string', default: 'UTC', description: 'IANA zone of the calendar days and months' },
+      keys: {
+        type: 'array',
+        maxItems: 1000,
+        description:
+          "Quotas of single API keys (the tighter of these and the key's own per-minute limits applies)",
+        items: obj(
+          {
+            keyId: { type: 'string' },
+            requestsPerMinute: nullable({ type: 'integer', minimum: 1 }),
+            tokensPerMinute: nullable({ type: 'integer', minimum: 1 }),
+            creditsPerDay: nullable(credits),
+            creditsPerMonth: nullable(credits),
+            concurrentRequests: nullable({ type: 'integer', minimum: 1 }),
+          },
+          ['keyId'],
+        ),
+      },
     },
     [],
   ),
@@ -135,6 +152,7 @@ const schemas: Record<string, Schema> = {
       type: 'array',
       description: 'Current windows over every gateway instance',
       items: obj({
+        keyId: nullable({ type: 'string', description: "null: the workspace's own quota" }),
         metric: {
           type: 'string',
           enum: ['requests', 'tokens', 'credits_day', 'credits_month', 'concurrent'],

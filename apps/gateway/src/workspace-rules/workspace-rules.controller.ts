@@ -21,6 +21,17 @@ const PolicyBodySchema = z
   .strict();
 
 const credits = z.string().min(1).max(40).nullable().default(null);
+const perMinute = z.number().int().positive().max(1_000_000_000).nullable().default(null);
+const KeyQuotasBodySchema = z
+  .object({
+    keyId: z.string().min(1).max(200),
+    requestsPerMinute: perMinute,
+    tokensPerMinute: perMinute,
+    creditsPerDay: credits,
+    creditsPerMonth: credits,
+    concurrentRequests: z.number().int().positive().max(100_000).nullable().default(null),
+  })
+  .strict();
 const QuotasBodySchema = z
   .object({
     requestsPerMinute: z.number().int().positive().max(1_000_000_000).nullable().default(null),
@@ -30,6 +41,8 @@ const QuotasBodySchema = z
     creditsPerMonth: credits,
     concurrentRequests: z.number().int().positive().max(100_000).nullable().default(null),
     timeZone: z.string().min(1).max(64).default('UTC'),
+    /** Quotas of single API keys of the workspace. */
+    keys: z.array(KeyQuotasBodySchema).max(1000).default([]),
   })
   .strict();
 
@@ -73,6 +86,8 @@ async function asInput<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+const creditsOrNull = (n: bigint | null): string | null => (n === null ? null : formatCredits(n));
+
 export function rulesJson(view: WorkspaceRulesView, usage: readonly QuotaUse[]): Record<string, unknown> {
   const q = view.quotas;
   return {
@@ -81,16 +96,24 @@ export function rulesJson(view: WorkspaceRulesView, usage: readonly QuotaUse[]):
     quotas: q && {
       requestsPerMinute: q.requestsPerMinute,
       tokensPerMinute: q.tokensPerMinute,
-      creditsPerDay: q.creditsPerDayNanocredits === null ? null : formatCredits(q.creditsPerDayNanocredits),
-      creditsPerMonth:
-        q.creditsPerMonthNanocredits === null ? null : formatCredits(q.creditsPerMonthNanocredits),
+      creditsPerDay: creditsOrNull(q.creditsPerDayNanocredits),
+      creditsPerMonth: creditsOrNull(q.creditsPerMonthNanocredits),
       concurrentRequests: q.concurrentRequests,
       timeZone: q.timeZone,
+      keys: q.keys.map((k) => ({
+        keyId: k.keyId,
+        requestsPerMinute: k.requestsPerMinute,
+        tokensPerMinute: k.tokensPerMinute,
+        creditsPerDay: creditsOrNull(k.creditsPerDayNanocredits),
+        creditsPerMonth: creditsOrNull(k.creditsPerMonthNanocredits),
+        concurrentRequests: k.concurrentRequests,
+      })),
     },
     usage: usage.map((u) => {
       const money = u.metric === 'credits_day' || u.metric === 'credits_month';
       const show = (n: bigint) => (money ? formatCredits(n) : Number(n));
       return {
+        keyId: u.keyId,
         metric: u.metric,
         limit: show(u.limit),
         used: show(u.consumed),
@@ -157,6 +180,14 @@ export class WorkspaceRulesController {
         creditsPerMonthNanocredits: creditsField('creditsPerMonth', input.creditsPerMonth),
         concurrentRequests: input.concurrentRequests,
         timeZone: input.timeZone,
+        keys: input.keys.map((k, i) => ({
+          keyId: k.keyId,
+          requestsPerMinute: k.requestsPerMinute,
+          tokensPerMinute: k.tokensPerMinute,
+          creditsPerDayNanocredits: creditsField(`keys.${i}.creditsPerDay`, k.creditsPerDay),
+          creditsPerMonthNanocredits: creditsField(`keys.${i}.creditsPerMonth`, k.creditsPerMonth),
+          concurrentRequests: k.concurrentRequests,
+        })),
         actor: describeAdminActor(actor),
         now: new Date().toISOString(),
       }),

@@ -8,7 +8,9 @@ import {
   type SetWorkspaceQuotas,
   type WorkspacePolicy,
   type WorkspaceQuotas,
+  type KeyQuotasData,
   type WorkspaceRulesEvent,
+  keyQuotasOf,
 } from '@tollgate/catalog';
 import { handleCommand, type Decider, type EventStore, type RecordedEvent } from '@tollgate/event-store';
 import {
@@ -32,6 +34,8 @@ export interface WorkspaceRulesView {
 
 /** Current use of one quota over all gateway instances. */
 export interface QuotaUse {
+  /** null: the workspace's own quota; else the API key's. */
+  keyId: string | null;
   metric: 'requests' | 'tokens' | 'credits_day' | 'credits_month' | 'concurrent';
   limit: bigint;
   /** Reported consumption in the current window (requests, tokens, nanocredits). */
@@ -42,9 +46,14 @@ export interface QuotaUse {
   windowEndMs: number;
 }
 
-type QuotaJson = Omit<WorkspaceQuotaLimits, 'creditsPerDayNanocredits' | 'creditsPerMonthNanocredits'> & {
+/** The quotas as the read model stores them: the event's JSON (credits as decimal strings). */
+type QuotaJson = Omit<
+  WorkspaceQuotaLimits,
+  'creditsPerDayNanocredits' | 'creditsPerMonthNanocredits' | 'keys'
+> & {
   creditsPerDayNanocredits: string | null;
   creditsPerMonthNanocredits: string | null;
+  keys?: KeyQuotasData[];
 };
 
 export function limitsOfJson(q: QuotaJson): WorkspaceQuotaLimits {
@@ -56,6 +65,7 @@ export function limitsOfJson(q: QuotaJson): WorkspaceQuotaLimits {
       q.creditsPerMonthNanocredits === null ? null : BigInt(q.creditsPerMonthNanocredits),
     concurrentRequests: q.concurrentRequests,
     timeZone: q.timeZone,
+    keys: (q.keys ?? []).map(keyQuotasOf),
   };
 }
 
@@ -127,37 +137,49 @@ export class WorkspaceRulesService {
   /** The workspace's quota counters of the current windows (over every gateway instance). */
   async usage(workspaceId: string, quotas: WorkspaceQuotas | null, nowMs = Date.now()): Promise<QuotaUse[]> {
     if (!quotas) return [];
-    const windows: Array<[QuotaUse['metric'], bigint | null, { startMs: number; endMs: number }]> = [
-      ['requests', big(quotas.requestsPerMinute), minuteWindow(nowMs)],
-      ['tokens', big(quotas.tokensPerMinute), minuteWindow(nowMs)],
-      ['credits_day', quotas.creditsPerDayNanocredits, calendarWindow('day', quotas.timeZone, nowMs)],
-      ['credits_month', quotas.creditsPerMonthNanocredits, calendarWindow('month', quotas.timeZone, nowMs)],
-      ['concurrent', big(quotas.concurrentRequests), { startMs: 0, endMs: Number.MAX_SAFE_INTEGER }],
-    ];
+    const minute = minuteWindow(nowMs);
+    const day = calendarWindow('day', quotas.timeZone, nowMs);
+    const month = calendarWindow('month', quotas.timeZone, nowMs);
+    const forever = { startMs: 0, endMs: Number.MAX_SAFE_INTEGER };
+    type Wanted = [string | null, QuotaUse['metric'], bigint | null, { startMs: number; endMs: number }];
+    const wanted: Wanted[] = [];
+    for (const [keyId, q] of [[null, quotas] as const, ...quotas.keys.map((k) => [k.keyId, k] as const)])
+      wanted.push(
+        [keyId, 'requests', big(q.requestsPerMinute), minute],
+        [keyId, 'tokens', big(q.tokensPerMinute), minute],
+        [keyId, 'credits_day', q.creditsPerDayNanocredits, day],
+        [keyId, 'credits_month', q.creditsPerMonthNanocredits, month],
+        [keyId, 'concurrent', big(q.concurrentRequests), forever],
+      );
+    const set = wanted.filter((w) => w[2] !== null);
+    if (set.length === 0) return [];
+    const scopeOf = (keyId: string | null): string => (keyId === null ? `ws:${workspaceId}` : `key:${keyId}`);
     const { rows } = await this.pool.query<{
+      scope: string;
       metric: string;
       window_start_ms: string;
       used: string;
       consumed: string;
     }>(
-      `SELECT metric, window_start_ms::text, used::text, consumed::text FROM gateway_quota_counters
-        WHERE scope = $1 AND metric = ANY($2) AND window_start_ms = ANY($3::bigint[])`,
-      [`ws:${workspaceId}`, windows.map((w) => w[0]), windows.map((w) => w[2].startMs)],
+      `SELECT scope, metric, window_start_ms::text, used::text, consumed::text FROM gateway_quota_counters
+        WHERE (scope, metric, window_start_ms) IN
+              (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]))`,
+      [set.map((w) => scopeOf(w[0])), set.map((w) => w[1]), set.map((w) => w[3].startMs)],
     );
-    const out: QuotaUse[] = [];
-    for (const [metric, limit, w] of windows) {
-      if (limit === null) continue;
-      const row = rows.find((r) => r.metric === metric && Number(r.window_start_ms) === w.startMs);
-      out.push({
+    return set.map(([keyId, metric, limit, w]) => {
+      const row = rows.find(
+        (r) => r.scope === scopeOf(keyId) && r.metric === metric && Number(r.window_start_ms) === w.startMs,
+      );
+      return {
+        keyId,
         metric,
-        limit,
+        limit: limit as bigint,
         consumed: BigInt(row?.consumed ?? '0'),
         claimed: BigInt(row?.used ?? '0'),
         windowStartMs: w.startMs,
         windowEndMs: w.endMs,
-      });
-    }
-    return out;
+      };
+    });
   }
 
   private async installed(workspaceId: string): Promise<WorkspaceRulesView> {

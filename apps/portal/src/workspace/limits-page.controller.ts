@@ -77,7 +77,10 @@ export class LimitsPageController {
         ws,
         section: 'limits',
         csrfToken: principal.csrfToken,
-        quotas: usage.map((u) => quotaRow(u, now)),
+        quotas: usage.filter((u) => u.keyId === null).map((u) => quotaRow(u, now)),
+        keyQuotas: usage
+          .filter((u) => u.keyId !== null)
+          .map((u) => ({ keyId: u.keyId, ...quotaRow(u, now) })),
         timeZone: view.quotas?.timeZone ?? 'UTC',
         policy: view.policy,
       }),

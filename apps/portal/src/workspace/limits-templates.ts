@@ -14,8 +14,19 @@ export const LIMITS_TEMPLATE = `
       {{/each}}
     </tbody>
   </table>
-  {{else}}
+  {{else}}{{#unless keyQuotas.length}}
   <p id="no-quotas">No quotas are set for this workspace: it is limited by its credits and its API keys' own limits only.</p>
+  {{/unless}}{{/if}}
+  {{#if keyQuotas.length}}
+  <h3>Per API key</h3>
+  <table id="key-quota-table">
+    <thead><tr><th scope="col">Key</th><th scope="col">Limit</th><th scope="col" class="num">Allowed</th><th scope="col" class="num">Used</th><th scope="col" class="num">Left</th><th scope="col">Resets</th></tr></thead>
+    <tbody>
+      {{#each keyQuotas}}
+      <tr data-key="{{keyId}}" data-metric="{{metric}}"><td><code>{{keyId}}</code></td><th scope="row">{{label}}</th><td class="num">{{limit}}</td><td class="num">{{used}}</td><td class="num">{{left}}</td><td>{{resets}}</td></tr>
+      {{/each}}
+    </tbody>
+  </table>
   {{/if}}
 </section>
 <section aria-labelledby="policy-h">

@@ -85,6 +85,56 @@ describe('workspace quotas decider', () => {
       .thenThrows('INVALID_QUOTAS', { field: 'creditsPerDayNanocredits' });
   });
 
+  it('given per-key quotas, then they are recorded with credits as strings; the same again records nothing', () => {
+    const keys = [
+      {
+        keyId: 'key-1',
+        requestsPerMinute: 10,
+        tokensPerMinute: null,
+        creditsPerDayNanocredits: CREDIT,
+        creditsPerMonthNanocredits: null,
+        concurrentRequests: 2,
+      },
+    ];
+    const [event] = spec.given([]).when(command({ keys })).thenTypes(['WorkspaceQuotasSet']);
+    expect(event.type === 'WorkspaceQuotasSet' && event.data.keys).toEqual([
+      {
+        keyId: 'key-1',
+        requestsPerMinute: 10,
+        tokensPerMinute: null,
+        creditsPerDayNanocredits: '1000000000',
+        creditsPerMonthNanocredits: null,
+        concurrentRequests: 2,
+      },
+    ]);
+    spec.given([event]).when(command({ keys })).thenNothing();
+    // Without keys the event keeps its original shape (no `keys` field at all).
+    const [plain] = spec
+      .given([event])
+      .when(command({ keys: [] }))
+      .thenTypes(['WorkspaceQuotasSet']);
+    expect(plain.type === 'WorkspaceQuotasSet' && 'keys' in plain.data).toBe(false);
+  });
+
+  it('when a key is listed twice or has a bad limit, then INVALID_QUOTAS names the key entry', () => {
+    const k = {
+      keyId: 'key-1',
+      requestsPerMinute: null,
+      tokensPerMinute: null,
+      creditsPerDayNanocredits: null,
+      creditsPerMonthNanocredits: null,
+      concurrentRequests: null,
+    };
+    spec
+      .given([])
+      .when(command({ keys: [k, k] }))
+      .thenThrows('INVALID_QUOTAS', { field: 'keys.1.keyId' });
+    spec
+      .given([])
+      .when(command({ keys: [{ ...k, concurrentRequests: 0 }] }))
+      .thenThrows('INVALID_QUOTAS', { field: 'keys.0.concurrentRequests' });
+  });
+
   it('when the time zone is unknown, then it is refused', () => {
     spec
       .given([])

@@ -1,4 +1,5 @@
-import type { WorkspaceQuotasSet } from '../events';
+import type { KeyQuotasData, WorkspaceQuotasSet } from '../events';
+import type { KeyQuotas } from './commands';
 
 /** The quotas in force for a workspace (the content of its last WorkspaceQuotasSet). */
 export interface WorkspaceQuotas {
@@ -8,6 +9,32 @@ export interface WorkspaceQuotas {
   creditsPerMonthNanocredits: bigint | null;
   concurrentRequests: number | null;
   timeZone: string;
+  /** Per-key quotas, by key id order as set. */
+  keys: readonly KeyQuotas[];
+}
+
+const big = (s: string | null): bigint | null => (s === null ? null : BigInt(s));
+
+export function keyQuotasOf(k: KeyQuotasData): KeyQuotas {
+  return {
+    keyId: k.keyId,
+    requestsPerMinute: k.requestsPerMinute,
+    tokensPerMinute: k.tokensPerMinute,
+    creditsPerDayNanocredits: big(k.creditsPerDayNanocredits),
+    creditsPerMonthNanocredits: big(k.creditsPerMonthNanocredits),
+    concurrentRequests: k.concurrentRequests,
+  };
+}
+
+export function keyQuotasData(k: KeyQuotas): KeyQuotasData {
+  return {
+    keyId: k.keyId,
+    requestsPerMinute: k.requestsPerMinute,
+    tokensPerMinute: k.tokensPerMinute,
+    creditsPerDayNanocredits: k.creditsPerDayNanocredits?.toString() ?? null,
+    creditsPerMonthNanocredits: k.creditsPerMonthNanocredits?.toString() ?? null,
+    concurrentRequests: k.concurrentRequests,
+  };
 }
 
 export function quotasOf(event: WorkspaceQuotasSet): WorkspaceQuotas {
@@ -20,6 +47,7 @@ export function quotasOf(event: WorkspaceQuotasSet): WorkspaceQuotas {
       event.creditsPerMonthNanocredits === null ? null : BigInt(event.creditsPerMonthNanocredits),
     concurrentRequests: event.concurrentRequests,
     timeZone: event.timeZone,
+    keys: (event.keys ?? []).map(keyQuotasOf),
   };
 }
 

@@ -150,6 +150,28 @@ describe('workspace governor (policy + quotas on the hot path)', () => {
     expect((await admit(key(), 10, 0n)).ticket).not.toBeNull();
   });
 
+  it('given quotas the workspace sets for one key, then that key is limited (the tighter per-minute limit wins) and others are not', async () => {
+    quotas({
+      keys: [
+        {
+          keyId: 'key-1',
+          requestsPerMinute: 5,
+          tokensPerMinute: null,
+          creditsPerDayNanocredits: 500n,
+          creditsPerMonthNanocredits: null,
+          concurrentRequests: null,
+        },
+      ],
+    });
+    const first = await admit(key({ requestsPerMinute: 2 }), 10, 400n);
+    expect(first.res.getHeader('x-ratelimit-limit-requests')).toBe('2');
+    await expect(admit(key({ requestsPerMinute: 2 }), 10, 200n)).rejects.toThrow(
+      "Rate limit reached for credits per day on API key 'tg_abc': Limit 500, Used 400, Requested 200.",
+    );
+    const other = await admit(key({ id: 'key-2' }), 10, 10_000n);
+    expect(other.ticket).toBeNull();
+  });
+
   it('given a policy, then only allowed deployments remain; none left is a 403 naming the workspace; a failure notes the exclusion', async () => {
     records.set('ws-1', {
       workspaceId: 'ws-1',

@@ -122,17 +122,32 @@ export class WorkspaceGovernor {
     res: ServerResponse,
   ): QuotaTicket | null | Promise<QuotaTicket | null> {
     const q = rules.quotas;
-    if (!q && key.requestsPerMinute === null && key.tokensPerMinute === null) return null;
+    const kq = rules.keyQuotas.size === 0 ? undefined : rules.keyQuotas.get(key.id);
+    if (!q && !kq && key.requestsPerMinute === null && key.tokensPerMinute === null) return null;
     const now = this.now();
     const minute = minuteWindow(now);
     const tokens = BigInt(Math.max(0, Math.ceil(estimatedTokens)));
     const demands: QuotaDemand[] = [];
     const keyScope = `key:${key.id}`;
     const wsScope = `ws:${key.workspaceId}`;
-    if (key.requestsPerMinute !== null)
-      demands.push(demand(keyScope, 'requests', key.requestsPerMinute, 1n, minute));
-    if (key.tokensPerMinute !== null)
-      demands.push(demand(keyScope, 'tokens', key.tokensPerMinute, tokens, minute));
+    // The key's own limits and those its workspace sets for it share one counter: the tighter wins.
+    const keyRpm = tighter(key.requestsPerMinute, kq?.requestsPerMinute ?? null);
+    const keyTpm = tighter(key.tokensPerMinute, kq?.tokensPerMinute ?? null);
+    if (keyRpm !== null) demands.push(demand(keyScope, 'requests', keyRpm, 1n, minute));
+    if (keyTpm !== null) demands.push(demand(keyScope, 'tokens', keyTpm, tokens, minute));
+    if (kq && (kq.creditsPerDayNanocredits !== null || kq.creditsPerMonthNanocredits !== null)) {
+      const cal = this.calendar(q?.timeZone ?? 'UTC', now);
+      if (kq.creditsPerDayNanocredits !== null)
+        demands.push(
+          credits(keyScope, 'credits_day', kq.creditsPerDayNanocredits, worstCaseNanocredits, cal.day),
+        );
+      if (kq.creditsPerMonthNanocredits !== null)
+        demands.push(
+          credits(keyScope, 'credits_month', kq.creditsPerMonthNanocredits, worstCaseNanocredits, cal.month),
+        );
+    }
+    if (kq?.concurrentRequests != null)
+      demands.push(demand(keyScope, 'concurrent', kq.concurrentRequests, 1n, FOREVER));
     if (q) {
       if (q.requestsPerMinute !== null)
         demands.push(demand(wsScope, 'requests', q.requestsPerMinute, 1n, minute));
@@ -256,6 +271,22 @@ export class WorkspaceGovernor {
     }
     return cal;
   }
+}
+
+function tighter(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a < b ? a : b;
+}
+
+function credits(
+  scope: string,
+  metric: 'credits_day' | 'credits_month',
+  limit: bigint,
+  amount: bigint,
+  window: TimeWindow,
+): QuotaDemand {
+  return { scope, metric, limit, amount, window };
 }
 
 function demand(

@@ -1,5 +1,15 @@
 import { compileProviderPolicy, type ProviderPolicy, type ProviderPolicySpec } from '../routing/policy';
 
+/** One API key's quotas set on its workspace (on top of the key's own per-minute limits). */
+export interface KeyQuotaLimits {
+  keyId: string;
+  requestsPerMinute: number | null;
+  tokensPerMinute: number | null;
+  creditsPerDayNanocredits: bigint | null;
+  creditsPerMonthNanocredits: bigint | null;
+  concurrentRequests: number | null;
+}
+
 /** A workspace's quotas as the gateway applies them; null = no limit of that kind. */
 export interface WorkspaceQuotaLimits {
   requestsPerMinute: number | null;
@@ -9,6 +19,8 @@ export interface WorkspaceQuotaLimits {
   concurrentRequests: number | null;
   /** IANA zone of the workspace's calendar (credit days and months). */
   timeZone: string;
+  /** Quotas of single keys; absent = none. */
+  keys?: readonly KeyQuotaLimits[];
 }
 
 /** What the rules read model holds for one workspace. */
@@ -25,8 +37,12 @@ export interface WorkspaceRules {
   workspaceId: string;
   policy: ProviderPolicy | null;
   quotas: WorkspaceQuotaLimits | null;
+  /** `quotas.keys` by key id. */
+  keyQuotas: ReadonlyMap<string, KeyQuotaLimits>;
   revision: number;
 }
+
+const NO_KEY_QUOTAS: ReadonlyMap<string, KeyQuotaLimits> = new Map();
 
 /** Where the gateway reads rules from (the workspace_rules read model in apps/gateway). */
 export interface WorkspaceRulesSource {
@@ -55,11 +71,13 @@ export function compileWorkspaceRules(
   record: WorkspaceRulesRecord | null,
   workspaceId: string,
 ): WorkspaceRules {
-  if (!record) return { workspaceId, policy: null, quotas: null, revision: -1 };
+  if (!record) return { workspaceId, policy: null, quotas: null, keyQuotas: NO_KEY_QUOTAS, revision: -1 };
+  const keys = record.quotas?.keys ?? [];
   return {
     workspaceId,
     policy: record.policy ? compileProviderPolicy(record.policy) : null,
     quotas: record.quotas,
+    keyQuotas: keys.length === 0 ? NO_KEY_QUOTAS : new Map(keys.map((k) => [k.keyId, k])),
     revision: record.revision,
   };
 }
