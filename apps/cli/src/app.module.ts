@@ -91,7 +91,10 @@ export class AppModule {
       ...DEFAULT_LEASE_ADMISSION,
       holder,
       now: () => Date.now(),
-      onError: (message, err) => console.error(`[gateway] ${message}`, err),
+      onError: (message, err) =>
+        options.logger
+          ? options.logger.error({ component: 'gateway', err }, message)
+          : console.error(`[gateway] ${message}`, err),
     });
     return {
       module: AppModule,
@@ -132,7 +135,14 @@ export class AppModule {
           reactor: alertsConfigFromEnv(process.env),
         }),
         InvoicingModule.forRoot({ pool, store }),
-        ProjectorModule.forRoot({ pool, store, projections: ALL_PROJECTIONS }),
+        ProjectorModule.forRoot({
+          pool,
+          store,
+          projections: ALL_PROJECTIONS,
+          log: options.logger
+            ? (level, message) => options.logger![level]({ component: 'projections' }, message)
+            : undefined,
+        }),
       ],
       providers: [
         { provide: LEASE_SWEEPER_OPTIONS, useValue: { pool, ...DEFAULT_LEASE_SWEEP } },

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventStore } from '@tollgate/event-store';
-import type { AnyProjection } from '@tollgate/projections';
+import type { AnyProjection, ProjectionLog } from '@tollgate/projections';
 import { startProjector, type Projector } from './projector';
 
 export const PROJECTOR_OPTIONS = Symbol('PROJECTOR_OPTIONS');
@@ -17,6 +17,8 @@ export interface ProjectorModuleOptions {
   pool: Pool;
   store?: EventStore;
   projections?: readonly AnyProjection[];
+  /** Where the runner reports (default: the console). */
+  log?: ProjectionLog;
 }
 
 /** Runs the projector inside a Nest application: starts on module init, stops at a checkpoint on destroy. */
