@@ -30,6 +30,14 @@ export function startProcessTelemetry(
   options: { logDestination?: DestinationStream; metrics?: TollgateMetrics } = {},
 ): ProcessTelemetry {
   const logger = createLogger({ level: config.logLevel, service, destination: options.logDestination });
+  // The /v1 request log: one line per request from fixed fields (never a header, key or body), so
+  // it skips the redaction pass that every other line gets.
+  const requestLogger = createLogger({
+    level: config.logLevel,
+    service,
+    destination: options.logDestination,
+    redact: false,
+  }).child({ component: 'gateway' });
   const metrics = options.metrics ?? processMetrics();
   const tracing = config.otelEndpoint
     ? startTracing({
@@ -45,7 +53,7 @@ export function startProcessTelemetry(
     gateway: () =>
       (gateway ??= new GatewayTelemetry({
         metrics,
-        logger: logger.child({ component: 'gateway' }),
+        logger: requestLogger,
         tracer: tracing?.tracer ?? null,
       })),
     shutdown: async () => {

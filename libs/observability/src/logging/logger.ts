@@ -42,6 +42,11 @@ export interface LoggerOptions {
   service: string;
   /** Defaults to stdout (asynchronous writes are not used, so a crash loses nothing). */
   destination?: DestinationStream;
+  /**
+   * Blank out REDACT_PATHS (default true). Off only for loggers whose every line is built from known
+   * fields (the /v1 request log): redaction costs ~10 µs a line, a third of the hot path's CPU budget.
+   */
+  redact?: boolean;
 }
 
 /** One JSON object per line on stdout, with timestamps in ISO 8601 and levels as words. */
@@ -52,7 +57,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+      redact: options.redact === false ? undefined : { paths: [...REDACT_PATHS], censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
