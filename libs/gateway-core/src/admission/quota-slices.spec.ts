@@ -34,7 +34,7 @@ describe('quota slices (shared quota claimed in slices, admitted in memory)', ()
       ...o,
       holder,
       now: () => clock,
-      onError: (m, e) => void errors.push(`${m}: ${String(e)}`),
+      onError: o.onError ?? ((m, e) => void errors.push(`${m}: ${String(e)}`)),
     });
     instances.push(q);
     return q;
@@ -168,6 +168,35 @@ describe('quota slices (shared quota claimed in slices, admitted in memory)', ()
     expect(isQuotaRefusal(await a.acquire([requests(1)]))).toBe(true);
     clock += 60_000;
     expect(isQuotaRefusal(await a.acquire([requests(1)]))).toBe(false);
+  });
+
+  it('given a failed sync, then the consumption is reported on the next round, once', async () => {
+    class FlakyStore extends InMemoryQuotaStore {
+      failNext = true;
+      override async sync(entries: Parameters<InMemoryQuotaStore['sync']>[0]): Promise<void> {
+        if (this.failNext) {
+          this.failNext = false;
+          throw new Error('connection reset');
+        }
+        return super.sync(entries);
+      }
+    }
+    const store = new FlakyStore();
+    const seen: string[] = [];
+    const a = instance(store, 'gw-a', { onError: (m) => void seen.push(m) });
+    const credits: QuotaDemand = {
+      scope: 'ws:1',
+      metric: 'credits_month',
+      limit: 1_000n,
+      amount: 50n,
+      window: { startMs: 0, endMs: clock + 86_400_000 },
+    };
+    a.settle((await a.acquire([credits])) as QuotaHold, [20n]);
+    await a.sync();
+    expect(seen).toEqual(['quota sync failed (returned slices stay claimed until their window ends)']);
+    await a.sync();
+    await a.sync();
+    expect(store.read({ scope: 'ws:1', metric: 'credits_month', windowStartMs: 0 })?.consumed).toBe(20n);
   });
 
   it('given a slice on close, then its unused part is handed back to the shared counter', async () => {

@@ -209,6 +209,7 @@ export class QuotaSlices {
   private async syncRound(): Promise<void> {
     const now = this.options.now();
     const entries: QuotaSyncEntry[] = [];
+    const from: Slice[] = [];
     for (const [id, s] of this.slices) {
       if (now >= s.ref.windowEndMs) {
         // The window is over: nothing left to return, and its holds settle into a slice nobody reads.
@@ -217,17 +218,26 @@ export class QuotaSlices {
       }
       const idle = now - s.lastUseMs >= this.options.idleReturnMs;
       const entry = this.syncEntry(s, now, idle);
-      if (entry) entries.push(entry);
+      if (entry) {
+        entries.push(entry);
+        from.push(s);
+      }
     }
     try {
       if (entries.length > 0) await this.store.sync(entries, this.options.holder);
-      // Only an instance that holds counters heart-beats (and sweeps): an idle one costs nothing.
-      if (this.slices.size > 0 && now - this.lastHeartbeatMs >= this.options.syncIntervalMs * 5) {
-        this.lastHeartbeatMs = now;
-        await this.store.heartbeat(this.options.holder);
-      }
     } catch (err) {
+      // Consumption is reported again next round; a lost return stays claimed until the window ends.
+      entries.forEach((e, k) => (from[k].unreported += e.consumedDelta));
       this.options.onError('quota sync failed (returned slices stay claimed until their window ends)', err);
+    }
+    // Only an instance that holds counters heart-beats (and sweeps): an idle one costs nothing.
+    if (this.slices.size > 0 && now - this.lastHeartbeatMs >= this.options.syncIntervalMs * 5) {
+      this.lastHeartbeatMs = now;
+      try {
+        await this.store.heartbeat(this.options.holder);
+      } catch (err) {
+        this.options.onError('quota heart-beat failed (retried next round)', err);
+      }
     }
   }
 
