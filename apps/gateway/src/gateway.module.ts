@@ -70,6 +70,8 @@ export interface GatewayModuleOptions {
    * a global CommandBus with the ledger handlers, so only the all-in-one app turns it on. Default false.
    */
   adminApi?: boolean;
+  /** Workspace provider policy and shared quotas: slice/cache tuning (tests), projection placement. */
+  workspaceRules?: Partial<Omit<WorkspaceRulesOptions, 'pool'>>;
   /** Where catalog commands are appended; default: the Postgres event store on `pool` (closed on shutdown). */
   store?: EventStore;
   /**
@@ -81,8 +83,6 @@ export interface GatewayModuleOptions {
   marginThresholdPercent?: string;
   /** Pause an open alias when a change pushes its margin below the threshold. Default false. */
   pauseOnLowMargin?: boolean;
-  /** Workspace provider policy and shared quotas: slice/cache tuning (tests), projection placement. */
-  workspaceRules?: Partial<Omit<WorkspaceRulesOptions, 'pool'>>;
   /** Metrics, request log and traces of /v1 requests (GatewayTelemetry); absent: none. */
   observer?: ProxyObserver;
 }
@@ -203,7 +203,7 @@ export class GatewayModule {
         pool: options.pool,
         holder: `gw-${process.pid}-${randomUUID().slice(0, 8)}`,
         migrate: options.migrate !== false,
-        runProjection: true,
+        runProjection: options.runCatalogProjection !== false,
         ...options.workspaceRules,
       }),
       { provide: KeySpendTracker, useFactory: () => new KeySpendTracker() },
