@@ -204,6 +204,7 @@ export class GatewayModule {
         holder: `gw-${process.pid}-${randomUUID().slice(0, 8)}`,
         migrate: options.migrate !== false,
         runProjection: options.runCatalogProjection !== false,
+        store: options.store,
         ...options.workspaceRules,
       }),
       { provide: KeySpendTracker, useFactory: () => new KeySpendTracker() },
