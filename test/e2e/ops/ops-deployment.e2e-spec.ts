@@ -64,7 +64,8 @@ describe('deployment shape: docker-compose.yml, nginx, Dockerfile', () => {
       s.command?.join(' ').includes('apps/gateway/src/main.js'),
     );
     expect(gateways.map(([name]) => name).sort()).toEqual(['gateway-1', 'gateway-2']);
-    expect(services.portal.command).toEqual(['node', 'dist/apps/portal/src/main.js']);
+    // The portal service is the all-in-one command (pages, admin API, reactors); see the compose file.
+    expect(services.portal.command).toEqual(['node', 'dist/apps/cli/src/main.js', 'start']);
     expect(services.projector.command).toEqual(['node', 'dist/apps/projector/src/main.js']);
     const nginx = read('deploy/nginx.conf');
     expect(services.proxy.image).toMatch(/^nginx:/);
