@@ -40,6 +40,7 @@ import { OpenAiErrorFilter } from './http/openai-error.filter';
 import { LimitsPageController } from '../../portal/src/workspace/limits-page.controller';
 import { OpenAiController } from './http/openai.controller';
 import {
+  WorkspaceRulesAdminPageController,
   WorkspaceRulesController,
   workspaceRulesProviders,
   WorkspaceRulesService,
@@ -263,6 +264,7 @@ export class GatewayModule {
             WorkspaceRulesController,
             // The customer's /w/:id/limits page reads the same rules service (portal guards, all-in-one).
             LimitsPageController,
+            WorkspaceRulesAdminPageController,
           ]
         : [OpenAiController],
       providers: options.adminApi

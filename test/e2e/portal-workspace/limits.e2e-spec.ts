@@ -146,6 +146,76 @@ describe('workspace limits: admin API sets them, the gateway enforces them, the 
     expect(dashboard.body).toContain(`href="/w/${ws}/limits"`);
   });
 
+  it('given an admin in the portal, when quotas and a policy are saved through the admin page, then they are in force and bad input is refused with the reason', async () => {
+    const admin = new PortalClient(app.running.url);
+    expect((await admin.signIn(app.running.demo!.adminEmail, app.running.demo!.adminPassword)).status).toBe(
+      303,
+    );
+    const workspacePage = await admin.request(`/admin/workspaces/${ws}`);
+    expect(workspacePage.body).toContain(`href="/admin/workspaces/${ws}/limits"`);
+    const page = await admin.request(`/admin/workspaces/${ws}/limits`);
+    expect(page.status).toBe(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+    const quotas = {
+      _csrf: csrf,
+      requestsPerMinute: '600',
+      tokensPerMinute: '',
+      creditsPerDay: '12.5',
+      creditsPerMonth: '',
+      concurrentRequests: '',
+      timeZone: 'America/New_York',
+    };
+    const noCsrf = await admin.request(`/admin/workspaces/${ws}/limits/quotas`, {
+      method: 'POST',
+      form: { ...quotas, _csrf: '' },
+    });
+    expect(noCsrf.status).toBe(403);
+    const bad = await admin.request(`/admin/workspaces/${ws}/limits/quotas`, {
+      method: 'POST',
+      form: { ...quotas, requestsPerMinute: 'lots' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('Requests per minute must be a whole number above zero.');
+    const zone = await admin.request(`/admin/workspaces/${ws}/limits/quotas`, {
+      method: 'POST',
+      form: { ...quotas, timeZone: 'Nowhere/Special' },
+    });
+    expect(zone.status).toBe(400);
+    expect(zone.body).toContain('is not a known IANA time zone');
+    const saved = await admin.request(`/admin/workspaces/${ws}/limits/quotas`, {
+      method: 'POST',
+      form: quotas,
+    });
+    expect(saved.status).toBe(303);
+    const region = await admin.request(`/admin/workspaces/${ws}/limits/policy`, {
+      method: 'POST',
+      form: { _csrf: csrf, requiredRegion: 'Not A Tag', routingPolicy: '' },
+    });
+    expect(region.status).toBe(400);
+    expect(region.body).toContain('requiredRegion must be a short lower-case tag');
+    const policy = await admin.request(`/admin/workspaces/${ws}/limits/policy`, {
+      method: 'POST',
+      form: { _csrf: csrf, denyProviders: 'prov_x, prov_y', routingPolicy: 'priority' },
+    });
+    expect(policy.status).toBe(303);
+    const after = await adminCall('GET', `/admin/api/workspaces/${ws}/rules`);
+    expect(after.body.quotas).toMatchObject({
+      requestsPerMinute: 600,
+      creditsPerDay: '12.500000000',
+      timeZone: 'America/New_York',
+      // Per-key quotas set through the JSON API are kept.
+      keys: [expect.objectContaining({ keyId: 'key_demo_other' })],
+    });
+    expect(after.body.policy).toMatchObject({
+      denyProviders: ['prov_x', 'prov_y'],
+      routingPolicy: 'priority',
+    });
+    const res = await chat();
+    expect(res.headers.get('x-ratelimit-limit-requests')).toBe('600');
+    // A customer is no admin.
+    expect([403, 404]).toContain((await portal.request(`/admin/workspaces/${ws}/limits`)).status);
+  });
+
   it('given another workspace id, then its limits page is not found for this customer', async () => {
     const other = await portal.request(`/w/${randomUUID()}/limits`);
     expect(other.status).toBe(404);

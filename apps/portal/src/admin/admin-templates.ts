@@ -24,6 +24,7 @@ export const ADMIN_WORKSPACE_TEMPLATE = `
 <h1>{{ws.name}}</h1>
 {{> adminnav}}
 <p class="muted">Workspace <code>{{ws.id}}</code>, created {{ws.createdAt}}. <a href="/admin">All workspaces</a></p>
+<p><a href="/admin/workspaces/{{ws.id}}/limits" id="workspace-limits-link">Provider policy and quotas</a></p>
 <section aria-labelledby="bal-h">
   <h2 id="bal-h">Balance (credits)</h2>
   <div class="grid">
