@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -49,4 +50,52 @@ export function spawnTollgateStart(env: Record<string, string>): Promise<Spawned
       fail(new Error(`tollgate start exited (${code}) before it was up:\n${out}`));
     });
   });
+}
+
+export interface SpawnedApp {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** One app alone (`apps/<name>/src/main.ts`) on a free port; resolves once its /readyz answers 200. */
+export async function spawnApp(
+  name: 'gateway' | 'portal' | 'projector',
+  env: Record<string, string>,
+): Promise<SpawnedApp> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', REGISTER, join(ROOT, `apps/${name}/src/main.ts`)], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  const app: SpawnedApp = { name, child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (true) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${out}`);
+    const res = await fetch(`${app.url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return app;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready in ${START_TIMEOUT_MS} ms:\n${out}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
 }
