@@ -161,6 +161,13 @@ describe('operations: metrics, request log, readiness (all-in-one)', () => {
     expect(sum(after, 'tollgate_gateway_open_leases')).toBeGreaterThanOrEqual(1);
     expect(sum(after, 'tollgate_gateway_leased_credits')).toBeGreaterThan(0);
     expect(after.some((s) => s.name === 'tollgate_gateway_usage_events_buffered')).toBe(true);
+    expect(after.some((s) => s.name === 'tollgate_gateway_requests_in_flight')).toBe(true);
+    expect(
+      sum(after, 'tollgate_gateway_lease_operations_total', { operation: 'reserved' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sum(after, 'tollgate_gateway_lease_operations_total', { operation: 'insufficient' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sum(after, 'tollgate_gateway_circuit_breaker_state', { deployment })).toBe(0);
     const lagged = after
       .filter((s) => s.name === 'tollgate_projector_lag_events')

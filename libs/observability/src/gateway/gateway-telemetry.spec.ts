@@ -164,5 +164,11 @@ describe('GatewayTelemetry (the /v1 observer)', () => {
     await expect(ledger.recordUsage('acct-1', 'lease-1', 100n, [record()])).rejects.toThrow('conflict');
     expect(await value(metrics, 'tollgate_gateway_usage_events_flushed_total')).toBe(2);
     expect(await value(metrics, 'tollgate_gateway_usage_flush_failures_total')).toBe(1);
+    expect(await ledger.reserve('acct-1', 'lease-2', 100n, 1000)).toBe('reserved');
+    await ledger.settle('acct-1', 'lease-2', 10n, 1);
+    expect(await value(metrics, 'tollgate_gateway_lease_operations_total', { operation: 'reserved' })).toBe(
+      1,
+    );
+    expect(await value(metrics, 'tollgate_gateway_lease_operations_total', { operation: 'settled' })).toBe(1);
   });
 });

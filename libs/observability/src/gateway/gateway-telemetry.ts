@@ -75,6 +75,7 @@ export class GatewayTelemetry implements ProxyObserver {
   private readonly firstToken: Children<Observe1>;
   private readonly fallbacks: Children<{ inc(n: number): void }>;
   private readonly rejections: Children<Counter1>;
+  private readonly leaseOps: Children<Counter1>;
   /** requestId → its span, until the usage append that charges it. */
   private readonly spanOfRequest = new Map<string, SpanContext>();
 
@@ -90,6 +91,7 @@ export class GatewayTelemetry implements ProxyObserver {
     this.firstToken = new Children((deployment) => m.timeToFirstToken.labels(deployment));
     this.fallbacks = new Children((alias) => m.fallbacks.labels(alias));
     this.rejections = new Children((reason) => m.admissionRejections.labels(reason));
+    this.leaseOps = new Children((operation) => m.leaseEvents.labels(operation));
   }
 
   request(requestId: string, endpoint: Endpoint, startedAt: number): RequestObserver {
@@ -99,8 +101,25 @@ export class GatewayTelemetry implements ProxyObserver {
   /** Wraps the ledger the lease admission appends through: counts usage appended, traces each append. */
   observeLedger(ledger: LeaseLedger): LeaseLedger {
     return {
-      reserve: (accountId, leaseId, amount, ttlMs) => ledger.reserve(accountId, leaseId, amount, ttlMs),
-      settle: (accountId, leaseId, spent, count) => ledger.settle(accountId, leaseId, spent, count),
+      reserve: async (accountId, leaseId, amount, ttlMs) => {
+        try {
+          const outcome = await ledger.reserve(accountId, leaseId, amount, ttlMs);
+          this.leaseOps.get(outcome, '').inc();
+          return outcome;
+        } catch (err) {
+          this.leaseOps.get('failed', '').inc();
+          throw err;
+        }
+      },
+      settle: async (accountId, leaseId, spent, count) => {
+        try {
+          await ledger.settle(accountId, leaseId, spent, count);
+          this.leaseOps.get('settled', '').inc();
+        } catch (err) {
+          this.leaseOps.get('failed', '').inc();
+          throw err;
+        }
+      },
       recordUsage: async (accountId, leaseId, leaseAmount, records) => {
         const spans = this.tracer ? this.appendSpans(records) : null;
         try {

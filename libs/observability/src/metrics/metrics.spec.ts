@@ -3,16 +3,23 @@ import { cachedSource, TollgateMetrics } from './metrics';
 describe('TollgateMetrics sources read at scrape time', () => {
   it('given lease sources of two gateways, then the gauges sum them (credits for display from nanocredits)', async () => {
     const metrics = new TollgateMetrics({ defaultMetrics: false });
-    metrics.addLeaseSource(() => ({ openLeases: 2, leasedNanocredits: 1_500_000_000n, pendingUsage: 3 }));
+    metrics.addLeaseSource(() => ({
+      openLeases: 2,
+      leasedNanocredits: 1_500_000_000n,
+      pendingUsage: 3,
+      inflight: 4,
+    }));
     const off = metrics.addLeaseSource(() => ({
       openLeases: 1,
       leasedNanocredits: 500_000_000n,
       pendingUsage: 0,
+      inflight: 1,
     }));
     const text = (await metrics.render()).body;
     expect(text).toMatch(/^tollgate_gateway_open_leases 3$/m);
     expect(text).toMatch(/^tollgate_gateway_leased_credits 2$/m);
     expect(text).toMatch(/^tollgate_gateway_usage_events_buffered 3$/m);
+    expect(text).toMatch(/^tollgate_gateway_requests_in_flight 5$/m);
     off();
     expect((await metrics.render()).body).toMatch(/^tollgate_gateway_open_leases 2$/m);
   });

@@ -10,6 +10,8 @@ export interface LeaseGaugeSample {
   openLeases: number;
   leasedNanocredits: bigint;
   pendingUsage: number;
+  /** Admitted requests not yet settled. */
+  inflight: number;
 }
 
 export type CircuitStateName = 'closed' | 'half_open' | 'open';
@@ -73,6 +75,12 @@ export class TollgateMetrics {
     help: 'UsageRecorded events appended to the ledger',
     registers: [this.registry],
   });
+  readonly leaseEvents = new Counter({
+    name: 'tollgate_gateway_lease_operations_total',
+    help: 'Credit lease operations on the ledger: reserved, insufficient (reservation refused), settled, failed',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
   readonly usageFlushFailures = new Counter({
     name: 'tollgate_gateway_usage_flush_failures_total',
     help: 'Usage appends that failed (they are retried)',
@@ -104,12 +112,13 @@ export class TollgateMetrics {
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     const leases = (): LeaseGaugeSample => {
-      const total = { openLeases: 0, leasedNanocredits: 0n, pendingUsage: 0 };
+      const total = { openLeases: 0, leasedNanocredits: 0n, pendingUsage: 0, inflight: 0 };
       for (const source of this.leaseSources) {
         const s = source();
         total.openLeases += s.openLeases;
         total.leasedNanocredits += s.leasedNanocredits;
         total.pendingUsage += s.pendingUsage;
+        total.inflight += s.inflight;
       }
       return total;
     };
@@ -128,6 +137,14 @@ export class TollgateMetrics {
       collect() {
         // Whole nanocredits converted once for display; never used for money.
         this.set(Number(leases().leasedNanocredits) / 1e9);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_gateway_requests_in_flight',
+      help: 'Requests admitted against a lease and not yet settled',
+      registers: [this.registry],
+      collect() {
+        this.set(leases().inflight);
       },
     });
     new Gauge({
