@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 
 const IDLE_REAP_INTERVAL_MS = 50;
@@ -13,6 +13,12 @@ export async function closeListener(
   close: () => Promise<unknown>,
   options: { drainMs: number; log: Logger },
 ): Promise<void> {
+  // Requests still arriving on kept-alive connections (routes served from node's request event skip
+  // the framework's own closing logic) are answered, then their connection is closed.
+  const closeAfterResponse = (_req: IncomingMessage, res: ServerResponse): void => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
+  server.prependListener('request', closeAfterResponse);
   const reaper = setInterval(() => server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
   const cut = setTimeout(() => {
     options.log.warn(
@@ -27,6 +33,7 @@ export async function closeListener(
   } finally {
     clearInterval(reaper);
     clearTimeout(cut);
+    server.off('request', closeAfterResponse);
   }
 }
 
