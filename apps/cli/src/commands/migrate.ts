@@ -8,8 +8,15 @@ import { ALL_PROJECTIONS } from '../projections';
 
 /** Brings every schema the product needs up to date; safe to run again and from several processes. */
 export async function migrateAll(pool: Pool, say: (line: string) => void): Promise<void> {
+  // A long migration (a backfill) says when it starts and how long it took; an up-to-date schema is quiet.
+  let startedAt = 0;
   const onProgress = (p: MigrationProgress): void => {
-    if (p.status === 'applied') say(`migration applied: ${p.component} #${p.version} ${p.name}`);
+    const what = `${p.component} #${p.version} ${p.name}`;
+    if (p.status === 'applying') {
+      startedAt = performance.now();
+      say(`migration applying: ${what}`);
+    } else if (p.status === 'applied')
+      say(`migration applied: ${what} (${Math.round(performance.now() - startedAt)} ms)`);
   };
   await migrateEventStore(pool, onProgress);
   await migrateProjectionRuntime(pool);
