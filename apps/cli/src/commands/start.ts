@@ -20,6 +20,7 @@ import {
 import { CREDIT_ADMISSION } from '../../../gateway/src/gateway.module';
 import { waitForProjections } from '@tollgate/projections';
 import { projectionLagSource } from '../../../projector/src/projector-metrics';
+import { ProjectorService } from '../../../projector/src/projector.module';
 import { ALL_PROJECTIONS } from '../projections';
 import { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
 import { acceptRawWebhookBodies } from '../../../portal/src/webhooks/raw-body';
@@ -138,12 +139,12 @@ export async function bootstrap(
         await admission.close();
         log.info({ step: 'leases settled', ...leaseCounts(admission) }, 'shutdown');
         // 3. Let the projector apply those last events (bounded), then Nest stops it at a checkpoint.
-        await waitForProjections(
-          pool,
-          store,
-          ALL_PROJECTIONS.map((p) => p.name),
-          { timeoutMs: PROJECTION_DRAIN_MS },
-        ).catch(() => undefined);
+        //    Only the read models this process leads: another projector applies the rest.
+        const leading = app.get(ProjectorService).leading();
+        if (leading.length > 0)
+          await waitForProjections(pool, store, leading, { timeoutMs: PROJECTION_DRAIN_MS }).catch(
+            () => undefined,
+          );
         log.info({ step: 'projections drained' }, 'shutdown');
         await app.close();
         for (const off of unregister) off();
