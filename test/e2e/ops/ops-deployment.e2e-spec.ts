@@ -31,7 +31,8 @@ function documentedVariables(): Set<string> {
 }
 
 // `docker compose config` needs the compose plugin, which these machines do not have: the file is
-// checked against the Compose specification's own JSON schema instead (vendored, see the README).
+// checked against the Compose specification's own JSON schema instead: test/fixtures/compose-spec.json
+// is compose-spec/compose-spec's schema/compose-spec.json at commit 170098ba07d9 (June 2026), verbatim.
 describe('deployment shape: docker-compose.yml, nginx, Dockerfile', () => {
   const compose = parse(read('docker-compose.yml'), { merge: true }) as ComposeFile;
   const services = compose.services;
