@@ -6,7 +6,9 @@
  * `@portkey-ai/gateway` from node_modules), the load generator (child: autocannon for throughput, an
  * undici loop for the sequential latency probe) and Tollgate (this process: the production
  * `startStandaloneGateway` with its Postgres catalog, lease admission and usage metering on a real
- * Postgres event store). Every Tollgate request is charged; after the run the ledger is checked against
+ * Postgres event store) and, as in the all-in-one, a projector (child) keeping the catalog and
+ * workspace-rules read models (BENCH_PROJECTIONS=in-process runs them inside the gateway instead, the
+ * standalone default). Every Tollgate request is charged; after the run the ledger is checked against
  * what the load generator completed, so the figures cannot come from a gateway that skipped billing.
  *
  * Throughput: each (target, JSON|SSE, connections) run is a short timed warm-up (which also sizes the run),
@@ -16,7 +18,8 @@
  * the gateway's p50/p99 minus the direct one (for SSE: time to the first chunk).
  *
  * Env: BENCH_DATABASE_URL (admin URL; else DATABASE_URL, TEST_DATABASE_URL, else embedded Postgres),
- * BENCH_SECONDS (per measured run, default 4), BENCH_WARMUP_SECONDS (2), BENCH_SEQUENTIAL (1500 per mode).
+ * BENCH_SECONDS (per measured run, default 4), BENCH_WARMUP_SECONDS (2), BENCH_SEQUENTIAL (1500 per mode),
+ * BENCH_PROJECTIONS (projector | in-process).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -92,6 +95,27 @@ http.createServer((req, res) => {
     }
   });
 }).listen(0, '127.0.0.1', function () { process.send({ port: this.address().port }); });
+`;
+
+const PROJECTIONS_IN_PROCESS = process.env.BENCH_PROJECTIONS === 'in-process';
+
+/** The projector: the gateway's read models (catalog, workspace rules) from `$all`, as the all-in-one runs them. */
+const PROJECTOR = `
+const { Pool } = require('pg');
+const { PostgresEventStore } = require(${JSON.stringify(join(__dirname, '../libs/event-store/src'))});
+const { ProjectionRunner, workspaceRulesProjection } = require(${JSON.stringify(join(__dirname, '../libs/projections/src'))});
+const { catalogProjection } = require(${JSON.stringify(join(__dirname, '../apps/gateway/src/catalog/catalog.projection'))});
+let stop = async () => {};
+process.on('message', async (m) => {
+  if (m.stop) { await stop(); process.exit(0); }
+  const pool = new Pool({ connectionString: m.url, max: 4 });
+  const store = new PostgresEventStore({ pool });
+  const runner = new ProjectionRunner({ pool, store, projections: [catalogProjection, workspaceRulesProjection],
+    log: (level, message) => { if (level !== 'info') console.error('[projector] ' + level + ': ' + message); } });
+  await runner.start();
+  stop = async () => { await runner.stop(); await store.close(); await pool.end(); };
+  process.send({ ready: true });
+});
 `;
 
 /** The load generator: autocannon runs and the alternating sequential probe, one job per message. */
@@ -336,6 +360,7 @@ async function main(): Promise<void> {
   const loadgen = new LoadGenerator();
   let gateway: Awaited<ReturnType<typeof startStandaloneGateway>> | null = null;
   let gatewayClosed = false;
+  let projector: ChildProcess | null = null;
   const seedPool = new Pool({ connectionString: db.url, max: 4 });
   try {
     const upstream = child(UPSTREAM);
@@ -353,7 +378,17 @@ async function main(): Promise<void> {
       masterKey: randomBytes(32),
       port: 0,
       host: '127.0.0.1',
+      runProjections: PROJECTIONS_IN_PROCESS,
     });
+    if (!PROJECTIONS_IN_PROCESS) {
+      projector = child(PROJECTOR);
+      const started = projector;
+      await new Promise<void>((ok, fail) => {
+        started.once('message', () => ok());
+        started.once('exit', (code) => fail(new Error(`projector exited (${code})`)));
+        started.send({ url: db.url });
+      });
+    }
     const store = new PostgresEventStore({ pool: seedPool });
     const admin = gateway.app.get(GatewayAdmin);
     const { id: providerId } = await admin.createProvider({
@@ -594,7 +629,8 @@ async function main(): Promise<void> {
     const probeRow = (mode: Mode, i: number) => probes[mode].perTarget[i];
     const lines: string[] = [];
     lines.push(
-      `Tollgate vs Portkey ${portkey.version} over a fake upstream on 127.0.0.1; ${db.source}; load ${loadAverage()}`,
+      `Tollgate vs Portkey ${portkey.version} over a fake upstream on 127.0.0.1; ${db.source}; ` +
+        `read models ${PROJECTIONS_IN_PROCESS ? 'projected inside the gateway' : 'by a projector process'}; load ${loadAverage()}`,
     );
     lines.push('');
     lines.push('throughput (autocannon, fixed request count after a timed warm-up)');
@@ -656,6 +692,13 @@ async function main(): Promise<void> {
     loadgen.stop();
     for (const c of children) c.kill();
     if (gateway && !gatewayClosed) await gateway.close().catch(() => undefined);
+    if (projector && projector.exitCode === null) {
+      const running = projector;
+      const exited = new Promise((ok) => running.once('exit', ok));
+      running.send({ stop: true });
+      await Promise.race([exited, new Promise((ok) => setTimeout(ok, 5_000))]);
+      running.kill();
+    }
     await seedPool.end();
     await db.dispose();
   }

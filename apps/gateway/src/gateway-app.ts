@@ -71,6 +71,12 @@ export async function startStandaloneGateway(options: {
   drainMs?: number;
   /** Let Nest handle SIGTERM itself (default true); a main handling signals turns it off. */
   shutdownHooks?: boolean;
+  /**
+   * Keep the catalog and workspace-rules read models from this process (default true). Off when a
+   * projector process does (they are leader-locked either way): each in-process runner reads all of
+   * `$all`, usage included, and checkpoints after every page, on the request path's event loop.
+   */
+  runProjections?: boolean;
 }): Promise<StandaloneGateway> {
   const telemetry = options.telemetry;
   const pool = new Pool({ connectionString: options.databaseUrl, max: 20 });
@@ -87,6 +93,7 @@ export async function startStandaloneGateway(options: {
       admission,
       observer: gatewayTelemetry,
       store,
+      runCatalogProjection: options.runProjections !== false,
     }),
     new FastifyAdapter({ bodyLimit: GATEWAY_BODY_LIMIT_BYTES }),
     { logger: ['error', 'warn'] },
