@@ -222,6 +222,40 @@ describe('admin workspace forms over HTTP', () => {
     expect(retired.status).toBe(303);
   });
 
+  it('given several workspaces, when the admin searches by name, member email or id, then only the matches are listed; wildcards match literally', async () => {
+    const created = await adminPost('/admin/workspaces', {
+      name: 'Initech 50% Labs',
+      ownerEmail: 'peter@initech.test',
+    });
+    expect(created.status).toBe(201);
+    const rows = (body: string) =>
+      [...body.matchAll(/<tr data-workspace-id="([^"]+)"><td data-label="Name"><a [^>]*>([^<]+)</g)].map(
+        (m) => m[2],
+      );
+    expect(rows((await admin.request('/admin?q=initech')).body)).toEqual(['Initech 50% Labs']);
+    expect(rows((await admin.request(`/admin?q=${encodeURIComponent('peter@initech')}`)).body)).toEqual([
+      'Initech 50% Labs',
+    ]);
+    expect(rows((await admin.request(`/admin?q=${app.running.demo!.workspaceId}`)).body)).toEqual([
+      'Demo Workspace',
+    ]);
+    expect(rows((await admin.request(`/admin?q=${encodeURIComponent('50%')}`)).body)).toEqual([
+      'Initech 50% Labs',
+    ]);
+    // "%" alone is a literal percent sign, not "everything".
+    expect(rows((await admin.request(`/admin?q=${encodeURIComponent('0% L')}`)).body)).toEqual([
+      'Initech 50% Labs',
+    ]);
+    expect(rows((await admin.request(`/admin?q=${encodeURIComponent('%Demo')}`)).body)).toEqual([]);
+    const none = await admin.request('/admin?q=no-such-workspace');
+    expect(none.body).toContain('No workspace matches “no-such-workspace”.');
+    expect(rows((await admin.request('/admin')).body)).toEqual(
+      expect.arrayContaining(['Initech 50% Labs', 'Demo Workspace']),
+    );
+    expect((await admin.request('/admin?page=0')).status).toBe(400);
+    expect((await admin.request(`/admin?q=${'x'.repeat(201)}`)).status).toBe(400);
+  });
+
   it('given unknown or malformed ids and names, then the admin pages answer 404 or 400 with the reason, and nothing starts', async () => {
     expect((await admin.request('/admin/workspaces/not-a-uuid')).status).toBe(404);
     expect((await admin.request(`/admin/workspaces/${randomUUID()}`)).status).toBe(404);

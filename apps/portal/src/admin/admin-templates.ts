@@ -412,6 +412,11 @@ export const ADMIN_OVERVIEW_TEMPLATE = `
 {{/if}}
 <section aria-labelledby="ws-h">
   <h2 id="ws-h">Workspaces</h2>
+  <form method="get" action="/admin" role="search" class="card">
+    <label for="ws-search">Find a workspace (name, id or a member's email)</label>
+    <input id="ws-search" name="q" type="search" maxlength="200" value="{{search.q}}">
+    <p><button type="submit">Search</button>{{#if search.q}} <a href="/admin">Show all</a>{{/if}}</p>
+  </form>
   <div class="table-wrap">
     <table class="stack" id="workspaces">
       <thead><tr><th scope="col">Name</th><th scope="col">Members</th><th scope="col">Available credits</th><th scope="col">Posted credits</th><th scope="col">Created</th></tr></thead>
@@ -419,11 +424,13 @@ export const ADMIN_OVERVIEW_TEMPLATE = `
         {{#each workspaces}}
         <tr data-workspace-id="{{id}}"><td data-label="Name"><a href="/admin/workspaces/{{id}}">{{name}}</a></td><td data-label="Members">{{memberCount}}</td><td data-label="Available" class="num">{{available}}</td><td data-label="Posted" class="num">{{posted}}</td><td data-label="Created">{{date createdAt}}</td></tr>
         {{else}}
-        <tr><td colspan="5">No workspaces yet.</td></tr>
+        <tr><td colspan="5">{{#if search.q}}No workspace matches “{{search.q}}”.{{else}}No workspaces yet.{{/if}}</td></tr>
         {{/each}}
       </tbody>
     </table>
   </div>
+  {{#if search.prevHref}}<nav class="pager" aria-label="Workspace pages"><a href="{{search.prevHref}}" rel="prev">Newer workspaces</a>{{#if search.nextHref}} <a href="{{search.nextHref}}" rel="next">Older workspaces</a>{{/if}}</nav>
+  {{else}}{{#if search.nextHref}}<nav class="pager" aria-label="Workspace pages"><a href="{{search.nextHref}}" rel="next">Older workspaces</a></nav>{{/if}}{{/if}}
 </section>
 <section class="card" aria-labelledby="new-ws-h">
   <h2 id="new-ws-h">Create a workspace</h2>

@@ -62,7 +62,7 @@ svg.chart{width:100%;height:14rem;display:block}
 .pager a{display:inline-block;padding:.5rem 0;min-height:2.75rem}
 input[type=date]{font:inherit;padding:.5rem .6rem;border:1px solid #8c959f;border-radius:.375rem;background:#fff;width:100%;max-width:28rem}
 details summary{cursor:pointer;padding:.5rem 0}
-input[type=url]{width:100%;max-width:28rem;font:inherit;padding:.6rem .7rem;border:1px solid #8c959f;border-radius:.375rem;background:#fff}
+input[type=url],input[type=search]{width:100%;max-width:28rem;font:inherit;padding:.6rem .7rem;border:1px solid #8c959f;border-radius:.375rem;background:#fff}
 progress{width:100%;height:1rem}
 fieldset{border:1px solid #e5e7eb;border-radius:.375rem;padding:.5rem 1rem;margin:1rem 0;min-width:0}
 .deployment-row{grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:0 1rem;border-bottom:1px solid #e5e7eb;padding-bottom:.75rem}

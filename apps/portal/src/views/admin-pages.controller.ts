@@ -1,7 +1,8 @@
-import { Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
-import { createWorkspaceWithOwner, IdentityError, listWorkspaces, randomPassword } from '@tollgate/identity';
+import { z } from 'zod';
+import { createWorkspaceWithOwner, IdentityError, randomPassword } from '@tollgate/identity';
 import { listInvoices, type InvoiceListItem } from '@tollgate/invoicing';
 import { formatCredits, formatMoneyWithCurrency, money } from '@tollgate/money';
 import { sendAdminPage } from '../admin/admin-renderer';
@@ -13,6 +14,16 @@ import { formField, identityErrorText } from './form';
 import { PortalPageExceptionFilter } from './page-exception.filter';
 
 const ADMIN_WORKSPACES_LISTED = 100;
+const MAX_PAGE = 1000;
+
+const WorkspaceSearchSchema = z.object({
+  q: z.preprocess((v) => (v === undefined ? '' : v), z.string().trim().max(200)),
+  page: z.preprocess(
+    (v) => (v === undefined || v === '' ? 1 : v),
+    z.coerce.number().int().min(1).max(MAX_PAGE),
+  ),
+});
+type WorkspaceSearch = z.infer<typeof WorkspaceSearchSchema>;
 const ADMIN_INVOICES_LISTED = 100;
 
 /** The operator's admin workspace home: every workspace with its balance, onboarding, invoices. */
@@ -22,9 +33,20 @@ const ADMIN_INVOICES_LISTED = 100;
 export class AdminPagesController {
   constructor(@Inject(PORTAL_POOL) private readonly pool: Pool) {}
 
+  /** `q` finds workspaces by name, id or a member's email; `page` pages through them, newest first. */
   @Get()
-  async admin(@CurrentUser() principal: PortalPrincipal, @Res() reply: FastifyReply): Promise<void> {
-    await this.render(reply, 200, principal, {});
+  async admin(
+    @CurrentUser() principal: PortalPrincipal,
+    @Query('q') q: unknown,
+    @Query('page') page: unknown,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const search = WorkspaceSearchSchema.safeParse({ q, page });
+    if (!search.success)
+      return this.render(reply, 400, principal, {
+        error: 'Search for at most 200 characters, pages 1 to 1000.',
+      });
+    await this.render(reply, 200, principal, {}, search.data);
   }
 
   /** Onboards a customer: a workspace and its owner (new owners get an initial password, shown once). */
@@ -56,8 +78,13 @@ export class AdminPagesController {
     status: number,
     principal: PortalPrincipal,
     notices: { error?: string; notice?: string; initialPassword?: { email: string; password: string } },
+    search: WorkspaceSearch = { q: '', page: 1 },
   ): Promise<void> {
-    const workspaces = await listWorkspaces(this.pool, { limit: ADMIN_WORKSPACES_LISTED });
+    const found = await this.findWorkspaces(search);
+    const workspaces = found.slice(0, ADMIN_WORKSPACES_LISTED);
+    const more = found.length > ADMIN_WORKSPACES_LISTED;
+    const pageHref = (n: number) =>
+      `/admin?${new URLSearchParams({ ...(search.q ? { q: search.q } : {}), page: String(n) }).toString()}`;
     const balances = await this.balances(workspaces.map((w) => w.id));
     const invoices = (await this.invoicesIfAvailable()).map((i) => ({
       invoiceId: i.invoiceId,
@@ -84,9 +111,40 @@ export class AdminPagesController {
           };
         }),
         invoices,
+        search: {
+          q: search.q,
+          page: search.page,
+          prevHref: search.page > 1 ? pageHref(search.page - 1) : null,
+          nextHref: more ? pageHref(search.page + 1) : null,
+        },
       },
       principal,
     );
+  }
+
+  /** One page of workspaces plus one row (to know if there is a next page), with member counts. */
+  private async findWorkspaces(
+    search: WorkspaceSearch,
+  ): Promise<{ id: string; name: string; createdAt: Date; memberCount: number }[]> {
+    // The text is matched literally: LIKE's wildcards in it are escaped.
+    const pattern = `%${search.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const { rows } = await this.pool.query<{ id: string; name: string; created_at: Date; members: string }>(
+      `SELECT w.id, w.name, w.created_at,
+              (SELECT count(*) FROM workspace_members m WHERE m.workspace_id = w.id) AS members
+         FROM workspaces w
+        WHERE $1 = '' OR w.name ILIKE $2 OR w.id::text = lower($1)
+           OR EXISTS (SELECT 1 FROM workspace_members m JOIN users u ON u.id = m.user_id
+                       WHERE m.workspace_id = w.id AND u.email ILIKE $2)
+        ORDER BY w.created_at DESC, w.id
+        LIMIT $3 OFFSET $4`,
+      [search.q, pattern, ADMIN_WORKSPACES_LISTED + 1, (search.page - 1) * ADMIN_WORKSPACES_LISTED],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: r.created_at,
+      memberCount: Number(r.members),
+    }));
   }
 
   /**
