@@ -4,6 +4,8 @@ import { migrateIdentity } from '@tollgate/identity';
 import { ensureProjection, migrateProjectionRuntime } from '@tollgate/projections';
 import { migrateGatewayCatalog } from '../../../gateway/src/gateway.module';
 import { migrateQuotaCounters } from '../../../gateway/src/workspace-rules';
+import { runMigrations } from '@tollgate/event-store';
+import { ALERTS_MIGRATION_COMPONENT, ALERTS_MIGRATIONS } from '../../../portal/src/alerts/alerts-migrations';
 import { ALL_PROJECTIONS } from '../projections';
 
 /** Brings every schema the product needs up to date; safe to run again and from several processes. */
@@ -25,6 +27,8 @@ export async function migrateAll(pool: Pool, say: (line: string) => void): Promi
   await migrateGatewayCatalog(pool);
   // The gateways' shared quota counters (workspace and key quotas across instances).
   await migrateQuotaCounters(pool);
+  // Alert settings and webhook deliveries (the alerts reactor also ensures them when it starts).
+  await runMigrations(pool, ALERTS_MIGRATIONS, { component: ALERTS_MIGRATION_COMPONENT, onProgress });
   // Read-model tables and views exist before the projector first runs, so readers never miss them.
   for (const projection of ALL_PROJECTIONS) await ensureProjection(pool, projection);
   const identity = await migrateIdentity(pool);

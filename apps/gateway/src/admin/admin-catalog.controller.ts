@@ -249,8 +249,9 @@ export class AdminCatalogController {
   async revokeApiKey(
     @Param('workspaceId') workspaceId: string,
     @Param('keyId') keyId: string,
+    @CurrentAdmin() actor: AdminActor,
   ): Promise<void> {
-    await this.admin.revokeApiKey(workspaceId, keyId);
+    await this.admin.revokeApiKey(workspaceId, keyId, describeAdminActor(actor));
   }
 
   @Get('providers')

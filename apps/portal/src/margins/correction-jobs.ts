@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { CorrectionCommand } from '@tollgate/catalog';
 import type { EventStore } from '@tollgate/event-store';
+import { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
 import {
   applyCorrection,
   type ApplyResult,
@@ -39,6 +41,27 @@ export class CorrectionJobs implements OnModuleDestroy {
   private running: Promise<void> | null = null;
   private readonly abort = new AbortController();
   private nextId = 1;
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  /**
+   * A correction changes the cost or price in force, so the aliases it touches get their margins
+   * checked again (flagged, or paused when configured). The gateway admin lives beside the portal in
+   * the all-in-one app; a portal alone has none and the next catalog change re-checks instead.
+   */
+  private async recheckMargins(command: CorrectionCommand): Promise<void> {
+    let admin: GatewayAdmin;
+    try {
+      admin = this.moduleRef.get(GatewayAdmin, { strict: false });
+    } catch {
+      return;
+    }
+    const scope =
+      command.type === 'CorrectPrice'
+        ? { alias: command.alias }
+        : { providerId: command.providerId, upstreamModel: command.upstreamModel };
+    await admin.recheckMargins(scope, command.actor);
+  }
 
   get(id: number): CorrectionJob | null {
     const job = this.jobs.get(id);
@@ -81,8 +104,9 @@ export class CorrectionJobs implements OnModuleDestroy {
         job.rebuild = p;
       },
     })
-      .then((result) => {
+      .then(async (result) => {
         job.result = result;
+        await this.recheckMargins(command);
         const failed = (result.rebuild ?? []).find((r) => !r.ok);
         job.phase = failed ? 'failed' : 'done';
         job.error = failed ? `rebuild of ${failed.name} failed: ${failed.error ?? 'unknown error'}` : null;

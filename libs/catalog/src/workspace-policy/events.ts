@@ -9,8 +9,9 @@ import {
 } from '../events';
 
 /**
- * The `workspace-policy-{workspaceId}` stream holds every per-workspace rule: provider policy, quotas
- * and low-balance alerts. Each rule has its own decider; each folds the others' events as no-ops.
+ * The `workspace-policy-{workspaceId}` stream holds the gateway's per-workspace rules: provider policy
+ * and quotas. Low-balance alerts live on `workspace-alerts-{workspaceId}` (libs/catalog/src/alerts); their
+ * settings event is only tolerated here so an older stream that holds one still folds.
  */
 export type WorkspaceRulesEvent =
   | { type: 'WorkspacePolicySet'; data: WorkspacePolicySet }
