@@ -6,7 +6,7 @@
  * `@portkey-ai/gateway` from node_modules), the load generator (child: autocannon for throughput, an
  * undici loop for the sequential latency probe) and Tollgate (this process: the production
  * `startStandaloneGateway` with its Postgres catalog, lease admission and usage metering on a real
- * Postgres event store) and, as in the all-in-one, a projector (child) keeping the catalog and
+ * Postgres event store) and, as when gateway replicas are scaled out, a projector (child) keeping the catalog and
  * workspace-rules read models (BENCH_PROJECTIONS=in-process runs them inside the gateway instead, the
  * standalone default). Every Tollgate request is charged; after the run the ledger is checked against
  * what the load generator completed, so the figures cannot come from a gateway that skipped billing.
@@ -99,7 +99,7 @@ http.createServer((req, res) => {
 
 const PROJECTIONS_IN_PROCESS = process.env.BENCH_PROJECTIONS === 'in-process';
 
-/** The projector: the gateway's read models (catalog, workspace rules) from `$all`, as the all-in-one runs them. */
+/** The projector: the gateway's read models (catalog, workspace rules) from `$all`, beside the gateway, not in it. */
 const PROJECTOR = `
 const { Pool } = require('pg');
 const { PostgresEventStore } = require(${JSON.stringify(join(__dirname, '../libs/event-store/src'))});
