@@ -4,3 +4,4 @@ export * from './esm-import';
 export * from './config';
 export * from './runtime-database';
 export * from './chromium';
+export * from './pg-client';

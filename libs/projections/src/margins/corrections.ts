@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { withClient } from '@tollgate/platform';
 import {
   correctionDecider,
   correctionStream,
@@ -12,6 +13,8 @@ import {
   handleCommand,
   type GlobalPosition,
   isDomainError,
+  parsePosition,
+  START,
   type Decider,
   type EventStore,
   type RecordedEvent,
@@ -29,6 +32,7 @@ import { marginsProjection } from '../read-models/margins.projection';
 import { rebuildProjections, type RebuildProgress, type RebuildResult } from '../runtime/rebuild';
 import { ensureProjection, migrateProjectionRuntime } from '../runtime/schema';
 import { projectionStatus } from '../runtime/status';
+import { waitForMarginsCatchUp, type MarginsCatchUpProgress } from './catch-up';
 import { CorrectionPreview, targetOf, windowOf, type PreviewResult } from './preview';
 import { countRequestsInWindow, loadHistories, requestsInWindow, type RequestKeyset } from './queries';
 
@@ -59,22 +63,115 @@ export function validateCorrection(command: CorrectionCommand): DomainError | nu
   return isDomainError(decided) ? decided : null;
 }
 
+export interface PreviewOptions {
+  onProgress?: (p: PreviewProgress) => void;
+  /**
+   * Position of the correction event when it is already appended: requests recorded after it may have
+   * been charged the corrected price by the gateway already (its catalog snapshot uses corrections in
+   * force), and re-rating must not charge them the difference a second time.
+   */
+  correctionAt?: GlobalPosition;
+}
+
+/** Bound on the events read after the correction to find the requests the gateway may have priced with it. */
+export const MAX_EVENTS_AFTER_CORRECTION = 1_000_000;
+const READ_PAGE = 1000;
+
 export async function previewCorrection(
   deps: CorrectionDeps,
   command: CorrectionCommand,
-  options: { onProgress?: (p: PreviewProgress) => void } = {},
+  options: PreviewOptions = {},
 ): Promise<PreviewResult> {
   const invalid = validateCorrection(command);
   if (invalid && invalid.code !== 'CORRECTION_CONFLICT') throw invalid;
   await migrateProjectionRuntime(deps.pool);
   await ensureProjection(deps.pool, marginsProjection);
+  const correctionAt = options.correctionAt;
+  let result: PreviewResult;
+  if (!correctionAt) result = await computePreview(deps.pool, command, options, new Set());
+  else
+    // One snapshot of the read model (rows and checkpoint commit together), so the requests recorded
+    // after the correction are known exactly for the rows the preview reads.
+    result = await withClient(deps.pool, async (client) => {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const checkpoint = await marginsCheckpoint(client);
+        const late = await requestsRecordedBetween(deps.store, command, correctionAt, checkpoint);
+        const r = await computePreview(client, command, options, late);
+        await client.query('COMMIT');
+        return r;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  const [status] = await projectionStatus(deps.pool, deps.store, [marginsProjection]);
+  return { ...result, lagEvents: status?.lagEvents ?? 0 };
+}
+
+/** Keys (account, lease, request) of the target's usage recorded in (after, until]. */
+async function requestsRecordedBetween(
+  store: EventStore,
+  command: CorrectionCommand,
+  after: GlobalPosition,
+  until: GlobalPosition,
+): Promise<Set<string>> {
+  const target = targetOf(command);
+  const keys = new Set<string>();
+  let at = after;
+  let read = 0;
+  while (comparePositions(at, until) < 0) {
+    const page = await store.readAll({ after: at, maxCount: READ_PAGE });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (comparePositions(e.position, until) > 0) return keys;
+      if (e.type !== 'UsageRecorded') continue;
+      const u = e.data as Record<string, string>;
+      const hit =
+        target.kind === 'cost'
+          ? u.provider === target.providerId && u.upstreamModel === target.upstreamModel
+          : u.alias === target.alias;
+      if (hit) keys.add(requestKey(u.accountId!, u.leaseId!, u.requestId!));
+    }
+    read += page.length;
+    if (read >= MAX_EVENTS_AFTER_CORRECTION)
+      throw new DomainError(
+        'MARGINS_BEHIND',
+        `more than ${MAX_EVENTS_AFTER_CORRECTION} events were recorded after correction ${command.correctionId}; ` +
+          'apply it again to re-rate from a fresher snapshot',
+      );
+    at = page[page.length - 1]!.position;
+  }
+  return keys;
+}
+
+function requestKey(accountId: string, leaseId: string, requestId: string): string {
+  return `${accountId}\u0000${leaseId}\u0000${requestId}`;
+}
+
+async function marginsCheckpoint(db: PoolClient): Promise<GlobalPosition> {
+  const { rows } = await db.query<{ position: string }>(
+    `SELECT c.position FROM projection_checkpoints c
+       JOIN projection_registry r ON r.name = c.name AND r.live_version = c.version
+      WHERE c.name = $1`,
+    [marginsProjection.name],
+  );
+  return rows[0] ? parsePosition(rows[0].position) : START;
+}
+
+async function computePreview(
+  db: Pool | PoolClient,
+  command: CorrectionCommand,
+  options: PreviewOptions,
+  recordedAfterCorrection: ReadonlySet<string>,
+): Promise<PreviewResult> {
   const target = targetOf(command);
   const window = windowOf(command);
   // Every history a request of the window is rated with: its cost profile and its alias's prices.
   const t =
     target.kind === 'cost' ? 'provider = $1 AND upstream_model = $2' : 'alias = $1 AND $2::text IS NULL';
   const params = target.kind === 'cost' ? [target.providerId, target.upstreamModel] : [target.alias, null];
-  const { rows: keys } = await deps.pool.query<{ alias: string; provider: string; upstream_model: string }>(
+  const { rows: keys } = await db.query<{ alias: string; provider: string; upstream_model: string }>(
     `SELECT DISTINCT alias, provider, upstream_model FROM margin_requests
       WHERE ${t} AND occurred_at >= $3 AND ($4::timestamptz IS NULL OR occurred_at < $4)`,
     [
@@ -91,21 +188,21 @@ export async function previewCorrection(
   }
   if (target.kind === 'cost') costKeys.set('target', [target.providerId, target.upstreamModel]);
   else aliases.add(target.alias);
-  const { costs, prices } = await loadHistories(deps.pool, [...costKeys.values()], [...aliases]);
+  const { costs, prices } = await loadHistories(db, [...costKeys.values()], [...aliases]);
   const preview = new CorrectionPreview(command, costs, prices);
-  const total = await countRequestsInWindow(deps.pool, target, window, MAX_PREVIEW_REQUESTS);
+  const total = await countRequestsInWindow(db, target, window, MAX_PREVIEW_REQUESTS);
   let done = 0;
   let after: RequestKeyset | null = null;
   while (done < MAX_PREVIEW_REQUESTS) {
-    const page = await requestsInWindow(deps.pool, target, window, after, PREVIEW_PAGE);
-    for (const r of page.rows) preview.add(r);
+    const page = await requestsInWindow(db, target, window, after, PREVIEW_PAGE);
+    for (const r of page.rows)
+      preview.add(r, recordedAfterCorrection.has(requestKey(r.accountId, r.leaseId, r.requestId)));
     done += page.rows.length;
     options.onProgress?.({ requestsDone: done, requestsTotal: Math.max(total, done) });
     if (!page.next) break;
     after = page.next;
   }
-  const [status] = await projectionStatus(deps.pool, deps.store, [marginsProjection]);
-  return { ...preview.result(), lagEvents: status?.lagEvents ?? 0 };
+  return preview.result();
 }
 
 export interface AdjustmentOutcome {
@@ -139,6 +236,9 @@ export interface ApplyOptions {
   rebuildBatchSize?: number;
   /** Aborts the rebuild (shutdown); the correction and adjustments already booked stay. */
   signal?: AbortSignal;
+  /** Bound on each wait for the margins read model to catch up (default 60 s). */
+  catchUpTimeoutMs?: number;
+  onCatchUpProgress?: (p: MarginsCatchUpProgress) => void;
 }
 
 const VISIBLE_TIMEOUT_MS = 30_000;
@@ -154,6 +254,16 @@ async function waitUntilVisible(
     if (Date.now() > deadline) return; // the live projection applies them when they show
     await new Promise((ok) => setTimeout(ok, VISIBLE_POLL_MS));
   }
+}
+
+/** Position of the correction's last event in $all. */
+async function appendedPosition(store: EventStore, correctionId: string): Promise<GlobalPosition> {
+  const [event] = await store.readStream(correctionStream(correctionId), {
+    direction: 'backwards',
+    maxCount: 1,
+  });
+  if (!event) throw new Error(`correction ${correctionId} was not found after appending it`);
+  return event.position;
 }
 
 export function adjustmentIdFor(correctionId: string): string {
@@ -240,8 +350,20 @@ export async function applyCorrection(
 ): Promise<ApplyResult> {
   const invalid = validateCorrection(command);
   if (invalid) throw invalid;
-  // The amounts are taken from the read model as it stands, with the correction on top.
-  const preview = await previewCorrection(deps, command, { onProgress: options.onPreviewProgress });
+  // Without re-rating the preview is only a report: taken as the read model stands, nothing waits.
+  const reportOnly = command.rerate
+    ? null
+    : await previewCorrection(deps, command, { onProgress: options.onPreviewProgress });
+  await migrateProjectionRuntime(deps.pool);
+  await ensureProjection(deps.pool, marginsProjection);
+  const catchUp = {
+    timeoutMs: options.catchUpTimeoutMs,
+    onProgress: options.onCatchUpProgress,
+    signal: options.signal,
+  };
+  // The re-rating amounts come from the margins read model: refuse, before writing anything, when it
+  // has not projected everything recorded so far (a request it lacks would silently not be re-rated).
+  if (command.rerate) await waitForMarginsCatchUp(deps, await deps.store.headPosition(), catchUp);
   const written = await handleCommand<
     CorrectionCommand,
     CorrectionEvent,
@@ -258,6 +380,29 @@ export async function applyCorrection(
       return parsed;
     },
   });
+
+  // Requests recorded up to the correction were charged without it: wait until the read model holds
+  // them all, then take the amounts from it with the correction on top. A re-run finds the correction
+  // already there and finishes what is missing.
+  let preview = reportOnly;
+  if (!preview) {
+    const correctionAt = written.position ?? (await appendedPosition(deps.store, command.correctionId));
+    try {
+      await waitForMarginsCatchUp(deps, correctionAt, catchUp);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      throw new DomainError(
+        err.code,
+        `correction ${command.correctionId} is recorded but not re-rated yet: ${err.message}; ` +
+          'applying it again re-rates and repeats nothing',
+        err.details,
+      );
+    }
+    preview = await previewCorrection(deps, command, {
+      onProgress: options.onPreviewProgress,
+      correctionAt,
+    });
+  }
 
   let last: GlobalPosition | undefined = written.position;
   const adjustments: AdjustmentOutcome[] = [];

@@ -2,3 +2,4 @@ export * from './rating';
 export * from './queries';
 export * from './preview';
 export * from './corrections';
+export * from './catch-up';

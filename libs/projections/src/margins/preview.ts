@@ -7,7 +7,7 @@ import {
   type PriceHistory,
 } from '@tollgate/catalog';
 import { costKey } from '../read-models/margins.projection';
-import { providerCost, rerateDeltaNanocredits, type RatedRequest } from './rating';
+import { chargeUnder, providerCost, rerateDeltaNanocredits, type RatedRequest } from './rating';
 import type { CorrectionTarget } from './queries';
 
 /**
@@ -119,13 +119,26 @@ export class CorrectionPreview {
     }
   }
 
-  /** One affected request (the caller selects the target's requests inside the window). */
-  add(r: RatedRequest): void {
+  /**
+   * One affected request (the caller selects the target's requests inside the window).
+   * `recordedAfterCorrection`: the request was recorded after the correction was appended, so the
+   * gateway may have charged it the corrected price already (its catalog uses corrections in force);
+   * when its charge is exactly that, it owes no difference.
+   */
+  add(r: RatedRequest, recordedAfterCorrection = false): void {
     const k = costKey(r.provider, r.upstreamModel);
     const costBefore = providerCost(r, this.before.costs.get(k)).costNanocredits;
     const costAfter = providerCost(r, this.after.costs.get(k)).costNanocredits;
-    const deltaBefore = rerateDeltaNanocredits(r, this.before.costs.get(k), this.before.prices.get(r.alias));
-    const deltaAfter = rerateDeltaNanocredits(r, this.after.costs.get(k), this.after.prices.get(r.alias));
+    let deltaBefore = rerateDeltaNanocredits(r, this.before.costs.get(k), this.before.prices.get(r.alias));
+    let deltaAfter = rerateDeltaNanocredits(r, this.after.costs.get(k), this.after.prices.get(r.alias));
+    if (
+      recordedAfterCorrection &&
+      deltaAfter !== deltaBefore &&
+      chargeUnder(r, this.after.costs.get(k), this.after.prices.get(r.alias)) === r.chargedNanocredits
+    ) {
+      deltaBefore = 0n;
+      deltaAfter = 0n;
+    }
     this.totals.requests += 1;
     this.totals.costBefore += costBefore;
     this.totals.costAfter += costAfter;

@@ -219,7 +219,9 @@ function rowFromDb(r: DbRow): MarginRow {
     completionTokens: Number(r.completion_tokens),
     occurredAt: r.occurred_at.toISOString(),
     occurredAtMs: r.occurred_at.getTime(),
-    day: r.day,
+    // pg parses a `date` column into a local-time Date: derive the day as new rows do, or a batch mixing
+    // stored and new rows of one day would upsert that day twice (and the projection would stop).
+    day: utcDay(r.occurred_at.toISOString()),
     recordedCostNanocredits: BigInt(r.recorded_cost_nanocredits),
     chargedNanocredits: BigInt(r.charged_nanocredits),
     costNanocredits: BigInt(r.cost_nanocredits),
@@ -607,6 +609,7 @@ export const marginsProjection: AnyProjection = {
     { base: 'margin_price_history', orderBy: 'key_a, key_b, seq', ddl: historyDdl('margin_price_history') },
   ],
   handles: (type) => MARGIN_EVENT_TYPES.has(type),
+  eventTypes: [...MARGIN_EVENT_TYPES],
   decode: decodeMargins,
   async projectBatch(events: readonly DecodedEvent<MarginsEvent>[], ctx: ProjectionContext) {
     const batch = new MarginBatch(ctx);
