@@ -12,6 +12,7 @@ import {
 import { CircuitBreakers, DEFAULT_LEASE_ADMISSION, LeaseAdmission } from '@tollgate/gateway-core';
 import {
   closeListener,
+  createLogger,
   nestLogger,
   Readiness,
   registerOpsRoutes,
@@ -131,11 +132,12 @@ export async function startStandaloneGateway(options: {
     readiness,
     close: async () => {
       readiness?.markShuttingDown();
-      if (telemetry)
-        await closeListener(app.getHttpServer(), () => app.getHttpAdapter().close(), {
-          drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
-          log: telemetry.logger,
-        });
+      // HTTP first, with or without telemetry: a request arriving while admission closes would be
+      // refused as 402 (no credits) instead of 503 (shutting down, try another instance).
+      await closeListener(app.getHttpServer(), () => app.getHttpAdapter().close(), {
+        drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
+        log: telemetry?.logger ?? createLogger({ level: 'warn', service: 'gateway' }),
+      });
       await admission.close();
       await app.close();
       for (const off of unregister) off();
