@@ -134,6 +134,7 @@ describe('handleCommand', () => {
       },
       append: (id, events, o) => store.append(id, events, o),
       readAll: (o) => store.readAll(o),
+      readAllPage: (o) => store.readAllPage(o),
       headPosition: () => store.headPosition(),
       subscribeToAll: (o) => store.subscribeToAll(o),
       close: async () => undefined,

@@ -82,6 +82,22 @@ export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. Defaults to START. */
   after?: GlobalPosition;
   maxCount?: number;
+  /**
+   * Only events of these types, filtered by the store (skipped events are neither sent nor decoded).
+   * Omitted: every type. `maxCount` counts matching events.
+   */
+  eventTypes?: readonly string[];
+}
+
+/** A page of `$all` and how far the store looked to fill it. */
+export interface AllPage {
+  events: RecordedEvent[];
+  /**
+   * Every event up to here, matching the filter or not, has been looked at: the next page starts after
+   * it. Never before `after`; the last event's position when the page is full; else as far as readers
+   * may see (so a caught-up reader of few types still moves past the events it does not read).
+   */
+  scannedTo: GlobalPosition;
 }
 
 export interface SubscribeOptions {
@@ -90,6 +106,8 @@ export interface SubscribeOptions {
   /** How many events may wait unread before the subscription stops fetching (backpressure). */
   bufferSize?: number;
   signal?: AbortSignal;
+  /** Only events of these types (see ReadAllOptions.eventTypes). */
+  eventTypes?: readonly string[];
 }
 
 /** Catch-up then live; iterate with `for await`. Breaking out of the loop (or `close`) releases it. */
@@ -108,6 +126,8 @@ export interface EventStore {
   /** Reading a stream that does not exist yields an empty list. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** `readAll` plus the position it scanned to: with `eventTypes`, a reader's cursor goes there. */
+  readAllPage(options?: ReadAllOptions): Promise<AllPage>;
   /** Position of the newest event that readers may see, or START if the store is empty. */
   headPosition(): Promise<GlobalPosition>;
   subscribeToAll(options?: SubscribeOptions): Subscription;

@@ -373,6 +373,7 @@ export const catalogProjection: AnyProjection = {
     },
   ],
   handles: (type) => PROJECTED.has(type as CatalogEvent['type']),
+  eventTypes: [...PROJECTED],
   decode: (event) => parseCatalogEvent(event.type, event.data),
   async projectBatch(events: readonly DecodedEvent<CatalogEvent>[], ctx) {
     const out: SqlStatement[] = [];

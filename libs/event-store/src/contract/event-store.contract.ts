@@ -295,6 +295,92 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       });
     });
 
+    describe('$all filtered by event type', () => {
+      // Types unique to this run, so other tests' events in a shared store never match.
+      const typeA = `A${run}`;
+      const typeB = `B${run}`;
+      const typeC = `C${run}`;
+
+      /** Appends, in order, one event per type letter to rotating streams; returns them with positions. */
+      async function appendTypes(prefix: string, letters: string): Promise<NewEvent[]> {
+        const out: NewEvent[] = [];
+        for (let i = 0; i < letters.length; i++) {
+          const type = { A: typeA, B: typeB, C: typeC }[letters[i] as 'A' | 'B' | 'C'];
+          const e = newEvent(type, { i });
+          await store.append(`${prefix}-${i % 3}`, [e], { expectedRevision: 'any' });
+          out.push(e);
+        }
+        return out;
+      }
+
+      it('given events of three types, when $all is read in pages filtered to two, then exactly those come, in order, and every page tells where the next starts', async () => {
+        const from = await store.headPosition();
+        const appended = await appendTypes(stream('ft'), 'ABBCABBBCAB');
+        const wanted = appended.filter((e) => e.type !== typeB).map((e) => e.id);
+        const read = await eventually(async () => {
+          const got: RecordedEvent[] = [];
+          let after = from;
+          for (let i = 0; i < 100; i++) {
+            const page = await store.readAllPage({ after, maxCount: 2, eventTypes: [typeA, typeC] });
+            expect(comparePositions(page.scannedTo, after)).toBeGreaterThanOrEqual(0);
+            if (page.events.length === 2)
+              expect(page.scannedTo).toEqual(page.events[page.events.length - 1].position);
+            got.push(...page.events);
+            if (page.events.length < 2)
+              return got.length >= wanted.length ? { got, end: page.scannedTo } : undefined;
+            after = page.scannedTo;
+          }
+          return undefined;
+        });
+        expect(read.got.map((e) => e.id)).toEqual(wanted);
+        expect(read.got.map((e) => e.type)).toEqual(
+          appended.filter((e) => e.type !== typeB).map((e) => e.type),
+        );
+        expectStrictlyIncreasing(read.got.map((e) => e.position));
+        // The last page (not full) scanned up to at least the last event appended, a skipped B included.
+        const [lastEvent] = (await store.readAll({ after: from, eventTypes: [typeA, typeB, typeC] })).slice(
+          -1,
+        );
+        expect(lastEvent.id).toBe(appended[appended.length - 1].id);
+        expect(comparePositions(read.end, lastEvent.position)).toBeGreaterThanOrEqual(0);
+        // readAll takes the same filter.
+        const plain = await store.readAll({ after: from, eventTypes: [typeA, typeC] });
+        expect(plain.map((e) => e.id)).toEqual(wanted);
+      });
+
+      it('given events the filter skips at the end of $all, when a caught-up reader reads, then it gets nothing but its cursor moves past them', async () => {
+        const from = await store.headPosition();
+        const appended = await appendTypes(stream('tail'), 'ABBBB');
+        const lastB = await eventually(async () => {
+          const got = await store.readAll({ after: from, eventTypes: [typeB] });
+          return got.length === 4 ? got[3].position : undefined;
+        });
+        const page = await store.readAllPage({ after: from, maxCount: 10, eventTypes: [typeA] });
+        expect(page.events.map((e) => e.id)).toEqual([appended[0].id]);
+        expect(comparePositions(page.scannedTo, lastB)).toBeGreaterThanOrEqual(0);
+        const next = await store.readAllPage({ after: page.scannedTo, maxCount: 10, eventTypes: [typeA] });
+        expect(next.events).toEqual([]);
+        expect(comparePositions(next.scannedTo, page.scannedTo)).toBeGreaterThanOrEqual(0);
+        expect(await store.readAll({ after: from, maxCount: 10, eventTypes: [] })).toEqual([]);
+      });
+
+      it('given a subscription filtered to one type, when events of several types are appended, then only that type arrives, in order', async () => {
+        const from = await store.headPosition();
+        const sub = store.subscribeToAll({ after: from, eventTypes: [typeC] });
+        const appended = await appendTypes(stream('fsub'), 'ACBBCAAC');
+        const wanted = appended.filter((e) => e.type === typeC).map((e) => e.id);
+        const seen: RecordedEvent[] = [];
+        const timeout = setTimeout(() => void sub.close(), 10_000);
+        for await (const e of sub) {
+          seen.push(e);
+          if (seen.length === wanted.length) break;
+        }
+        clearTimeout(timeout);
+        expect(seen.map((e) => e.id)).toEqual(wanted);
+        expect(new Set(seen.map((e) => e.type))).toEqual(new Set([typeC]));
+      });
+    });
+
     describe('subscribeToAll', () => {
       it('given existing events, when subscribing and then appending, then it delivers the old events and then the new ones live', async () => {
         const prefix = stream('sub');

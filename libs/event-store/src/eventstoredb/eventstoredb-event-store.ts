@@ -3,6 +3,7 @@ import {
   BACKWARDS,
   END,
   EventStoreDBClient,
+  eventTypeFilter,
   excludeSystemEvents,
   FORWARDS,
   jsonEvent,
@@ -21,6 +22,7 @@ import {
   ConcurrencyError,
   comparePositions,
   START,
+  type AllPage,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -83,6 +85,12 @@ function toRecorded(e: AnyRecorded, commitPosition?: bigint): RecordedEvent {
     position: toPosition(e.position, commitPosition),
     recordedAt: e.created instanceof Date ? e.created : new Date(e.created as unknown as number),
   };
+}
+
+/** `^(?:A|B)$` with regex metacharacters escaped; an empty list matches nothing. */
+function exactTypesRegex(types: readonly string[]): string {
+  if (types.length === 0) return '(?!)';
+  return `^(?:${types.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
 }
 
 function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
@@ -177,10 +185,21 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return (await this.readAllPage(options)).events;
+  }
+
+  /**
+   * Client 6.x reads of `$all` take no filter (only subscriptions do), so `eventTypes` is applied here:
+   * the skipped events still travel, but callers get the same page and horizon as from Postgres.
+   */
+  async readAllPage(options: ReadAllOptions = {}): Promise<AllPage> {
     const maxCount = boundedCount(options.maxCount);
-    if (maxCount === 0) return [];
+    const after = options.after ?? START;
+    if (maxCount === 0) return { events: [], scannedTo: after };
+    const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
     const out: RecordedEvent[] = [];
-    let from: GlobalPosition = options.after ?? START;
+    let from: GlobalPosition = after;
+    let scannedTo = after;
     for (let chunk = 0; chunk < MAX_READ_ALL_CHUNKS && out.length < maxCount; chunk++) {
       const request = Math.min(READ_ALL_CHUNK, maxCount - out.length) + 1;
       let seen = 0;
@@ -197,14 +216,16 @@ export class EventStoreDbEventStore implements EventStore {
         const position = toPosition(e.position);
         last = position;
         // Inclusive start: the event at exactly `from` was already delivered.
-        if (comparePositions(position, from) <= 0 || isSystem(e)) continue;
+        if (comparePositions(position, from) <= 0) continue;
+        scannedTo = position;
+        if (isSystem(e) || (types && !types.has(e.type))) continue;
         out.push(toRecorded(e));
         if (out.length >= maxCount) break;
       }
       if (seen < request || !last) break;
       from = last;
     }
-    return out;
+    return { events: out, scannedTo };
   }
 
   async headPosition(): Promise<GlobalPosition> {
@@ -264,7 +285,9 @@ class EsdbAllSubscription implements Subscription {
     this.stream = client.subscribeToAll(
       {
         fromPosition: comparePositions(this.after, START) <= 0 ? ESDB_START : this.after,
-        filter: excludeSystemEvents(),
+        filter: options.eventTypes
+          ? eventTypeFilter({ regex: exactTypesRegex(options.eventTypes) })
+          : excludeSystemEvents(),
       },
       // Transform stream: both sides buffer, so half the budget each.
       { highWaterMark: Math.max(1, Math.floor(bufferSize / 2)) },

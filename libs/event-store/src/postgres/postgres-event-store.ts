@@ -1,7 +1,9 @@
 import { Pool, type PoolConfig } from 'pg';
 import {
   ConcurrencyError,
+  comparePositions,
   START,
+  type AllPage,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -121,6 +123,22 @@ const READ_ALL_SQL = `SELECT ${COLUMNS} FROM events
   WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
     AND (transaction_id, seq) > ($1::text::xid8, $2::bigint)
   ORDER BY transaction_id, seq LIMIT $3`;
+// Filtered page and, in the same snapshot, the newest row readers may see (h): every row up to h has been
+// looked at when the page is not full. One row with NULL event columns when nothing in (after, h] matches.
+// No index on type: the scan walks events_global_order from the cursor and tests the type on each row,
+// and a reader's cursor moves to h, so each row is looked at once; a (type, …) index would cost every
+// append an extra index insert for the benefit of catch-ups only.
+const READ_ALL_TYPES_SQL = `WITH h AS (
+    SELECT transaction_id, seq FROM events
+    WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY transaction_id DESC, seq DESC LIMIT 1)
+  SELECT h.transaction_id::text AS head_tx, h.seq AS head_seq, e.* FROM h
+  LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM events
+    WHERE (transaction_id, seq) > ($1::text::xid8, $2::bigint)
+      AND (transaction_id, seq) <= (h.transaction_id, h.seq)
+      AND type = ANY($4::text[])
+    ORDER BY transaction_id, seq LIMIT $3) e ON true`;
+const MAX_FILTER_TYPES = 1_000;
 const PENDING_SQL = `SELECT EXISTS (SELECT 1 FROM events
   WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS pending`;
 const HEAD_SQL = `SELECT transaction_id::text AS tx, seq FROM events
@@ -319,6 +337,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    if (options.eventTypes) return (await this.readAllPage(options)).events;
     const limit = boundedCount(options.maxCount, MAX_READ_COUNT);
     if (limit === 0) return [];
     const after = options.after ?? START;
@@ -331,6 +350,33 @@ export class PostgresEventStore implements EventStore {
       values: [commit.toString(), after.prepare.toString(), limit],
     });
     return res.rows.map(toRecorded);
+  }
+
+  async readAllPage(options: ReadAllOptions = {}): Promise<AllPage> {
+    const after = options.after ?? START;
+    const types = options.eventTypes;
+    if (!types) {
+      // Unfiltered, a page that is not full ends at the newest visible row anyway.
+      const events = await this.readAll(options);
+      return { events, scannedTo: events.length > 0 ? events[events.length - 1].position : after };
+    }
+    if (types.length > MAX_FILTER_TYPES) throw new RangeError(`at most ${MAX_FILTER_TYPES} event types`);
+    const limit = boundedCount(options.maxCount, MAX_READ_COUNT);
+    if (limit === 0) return { events: [], scannedTo: after };
+    const commit = after.commit < 0n ? 0n : after.commit;
+    const res = await this.pool.query<[headTx: string, headSeq: string, ...event: EventRow]>({
+      rowMode: 'array',
+      name: 'es_read_all_types',
+      text: READ_ALL_TYPES_SQL,
+      values: [commit.toString(), after.prepare.toString(), limit, types],
+    });
+    const events: RecordedEvent[] = [];
+    for (const row of res.rows) if (row[2] !== null) events.push(toRecorded(row.slice(2) as EventRow));
+    if (events.length === limit) return { events, scannedTo: events[events.length - 1].position };
+    const head: GlobalPosition | undefined = res.rows[0]
+      ? { commit: BigInt(res.rows[0][0]), prepare: BigInt(res.rows[0][1]) }
+      : undefined;
+    return { events, scannedTo: head && comparePositions(head, after) > 0 ? head : after };
   }
 
   /** True when committed or running appends exist that readers may not see yet (older xact open). */

@@ -155,6 +155,49 @@ describe('postgres event store specifics', () => {
       expect(comparePositions(seen[i - 1].position, seen[i].position)).toBe(-1);
   }, 15_000);
 
+  it('given a transaction that appends first but commits last, when a filtered reader reads meanwhile, then its cursor stops before that event and finds it after the commit', async () => {
+    const prefix = `fslow-${randomUUID().slice(0, 8)}`;
+    const slowType = `Slow${prefix.slice(6)}`;
+    const from = await store.headPosition();
+    const slow = new Client({ connectionString: db.url });
+    await slow.connect();
+    try {
+      const slowId = randomUUID();
+      await slow.query('BEGIN');
+      await slow.query(`SELECT * FROM append_events($1, -1, $2, $3, $4, $5)`, [
+        `${prefix}-slow`,
+        JSON.stringify([slowId]),
+        JSON.stringify([slowType]),
+        '[{}]',
+        '[{}]',
+      ]);
+      for (let i = 0; i < 10; i++)
+        await store.append(`${prefix}-fast`, [{ id: randomUUID(), type: 'Fast', data: { i } }], {
+          expectedRevision: 'any',
+        });
+      // Held back: nothing of the slow type, and the cursor does not jump past the open transaction.
+      const held = await store.readAllPage({ after: from, maxCount: 10, eventTypes: [slowType] });
+      expect(held.events).toEqual([]);
+      await slow.query('COMMIT');
+      const found = await (async () => {
+        for (let i = 0; i < 600; i++) {
+          const page = await store.readAllPage({
+            after: held.scannedTo,
+            maxCount: 10,
+            eventTypes: [slowType],
+          });
+          if (page.events.length > 0) return page.events;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return [];
+      })();
+      expect(found.map((e) => e.id)).toEqual([slowId]);
+      expect(comparePositions(held.scannedTo, found[0].position)).toBe(-1);
+    } finally {
+      await slow.end();
+    }
+  }, 20_000);
+
   it('given a subscriber on one store instance, when another instance appends, then LISTEN/NOTIFY wakes it long before the fallback poll', async () => {
     const listening = new PostgresEventStore({ connectionString: db.url, pollIntervalMs: 30_000 });
     const writer = new PostgresEventStore({ connectionString: db.url, notifyDebounceMs: 1 });

@@ -1,5 +1,6 @@
 import {
   START,
+  type AllPage,
   type GlobalPosition,
   type ReadAllOptions,
   type RecordedEvent,
@@ -10,7 +11,7 @@ import type { Log, PgNotifier } from './notifier';
 
 /** What a subscription needs from its store. */
 export interface AllReader {
-  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  readAllPage(options: ReadAllOptions): Promise<AllPage>;
   hasPendingEvents(): Promise<boolean>;
   readonly pollIntervalMs: number;
   readonly pendingRepollMs: number;
@@ -145,9 +146,14 @@ export class PgAllSubscription implements Subscription {
       const max = Math.min(room, MAX_PAGE_SIZE);
       this.woken = false;
       let page: RecordedEvent[];
+      let scannedTo: GlobalPosition;
       let pending = false;
       try {
-        page = await this.reader.readAll({ after: this.cursor, maxCount: max });
+        ({ events: page, scannedTo } = await this.reader.readAllPage({
+          after: this.cursor,
+          maxCount: max,
+          eventTypes: this.options.eventTypes,
+        }));
         if (page.length < max) pending = await this.reader.hasPendingEvents();
         failures = 0;
       } catch (err) {
@@ -159,9 +165,10 @@ export class PgAllSubscription implements Subscription {
       if (this.closed) return;
       if (page.length > 0) {
         for (const e of page) this.buffer.push(e);
-        this.cursor = page[page.length - 1].position;
         this.wakeConsumer?.();
       }
+      // Filtered: past the skipped events too, so the next read does not look at them again.
+      this.cursor = scannedTo;
       if (page.length === max) continue;
       // Held back by an older open transaction: re-poll soon, backing off while it stays open (the
       // xmin horizon is server-wide, so a long transaction in any database can hold it).

@@ -71,6 +71,7 @@ export const invoicesProjection: Projection<InvoiceEvent> = {
     },
   ],
   handles: (type) => HANDLED.has(type),
+  eventTypes: [...HANDLED],
   decode: (recorded: RecordedEvent) => decodeInvoiceEvent(recorded.type, recorded.data),
   async projectBatch(events: readonly DecodedEvent<InvoiceEvent>[], ctx: ProjectionContext) {
     return events.flatMap((e) => projectInvoiceEvent(e.event, ctx.t));

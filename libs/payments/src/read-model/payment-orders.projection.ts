@@ -47,6 +47,7 @@ export const paymentOrdersProjection: Projection<PaymentEvent> = {
     },
   ],
   handles: (type) => TYPES.has(type),
+  eventTypes: [...TYPES],
   decode: (recorded: RecordedEvent) =>
     recorded.streamId.startsWith(PAYMENT_STREAM_PREFIX)
       ? parsePaymentEvent(recorded.type, recorded.data)

@@ -732,6 +732,7 @@ export const auditLogProjection: AnyProjection = {
     },
   ],
   handles: (type) => HANDLED.has(type),
+  eventTypes: [...HANDLED],
   decode,
   async projectBatch(
     events: readonly DecodedEvent<AuditInput>[],

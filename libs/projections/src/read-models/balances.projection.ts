@@ -127,6 +127,7 @@ export const balancesProjection: AnyProjection = {
     },
   ],
   handles: (type) => FACT_EVENT_TYPES.has(type),
+  eventTypes: [...FACT_EVENT_TYPES],
   decode: ledgerFact,
   async projectBatch(events: readonly DecodedEvent<LedgerFact>[], ctx: ProjectionContext) {
     const accountIds = new Set<string>();

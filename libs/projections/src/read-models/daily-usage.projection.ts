@@ -55,6 +55,7 @@ export const dailyUsageProjection: AnyProjection = {
     },
   ],
   handles: (type) => USAGE_EVENT_TYPES.has(type),
+  eventTypes: [...USAGE_EVENT_TYPES],
   decode: ledgerFact,
   async projectBatch(events: readonly DecodedEvent<LedgerFact>[], ctx: ProjectionContext) {
     const days = new Map<string, DayRow>();

@@ -75,6 +75,7 @@ export const requestLogProjection: AnyProjection = {
     },
   ],
   handles: (type) => USAGE_EVENT_TYPES.has(type),
+  eventTypes: [...USAGE_EVENT_TYPES],
   decode: ledgerFact,
   async projectBatch(events: readonly DecodedEvent<LedgerFact>[], ctx: ProjectionContext) {
     const rows: LogRow[] = [];

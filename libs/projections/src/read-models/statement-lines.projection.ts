@@ -86,6 +86,7 @@ export const statementLinesProjection: AnyProjection = {
     },
   ],
   handles: (type) => FACT_EVENT_TYPES.has(type),
+  eventTypes: [...FACT_EVENT_TYPES],
   decode: ledgerFact,
   async projectBatch(events: readonly DecodedEvent<LedgerFact>[], ctx: ProjectionContext) {
     const entries: { entry: StatementEntry; e: DecodedEvent<LedgerFact> }[] = [];

@@ -6,6 +6,12 @@ export const WORKSPACE_RULES_PROJECTION = 'workspace_rules';
 
 type RulesEvent = Extract<WorkspaceRulesEvent, { type: 'WorkspacePolicySet' | 'WorkspaceQuotasSet' }>;
 
+/** The types `projectBatch` has a case for (the runner reads only these). */
+const HANDLED: ReadonlySet<string> = new Set<RulesEvent['type']>([
+  'WorkspacePolicySet',
+  'WorkspaceQuotasSet',
+]);
+
 /**
  * Per workspace, the provider policy and quotas in force (the last WorkspacePolicySet and
  * WorkspaceQuotasSet of its `workspace-policy-{id}` stream) with who set them and when. The gateway
@@ -34,7 +40,8 @@ export const workspaceRulesProjection: AnyProjection = {
       ],
     },
   ],
-  handles: (type) => type === 'WorkspacePolicySet' || type === 'WorkspaceQuotasSet',
+  handles: (type) => HANDLED.has(type),
+  eventTypes: [...HANDLED],
   decode(event: RecordedEvent): RulesEvent | null {
     const parsed = parseWorkspaceRulesEvent(event.type, event.data);
     if (!parsed || parsed.type === 'LowBalanceAlertsSet') return null;

@@ -52,11 +52,32 @@ export interface Projection<TEvent = unknown> {
   /** Cheap filter on the event type; unhandled types are skipped without decoding. */
   handles(eventType: string): boolean;
   /**
+   * Every type `handles` accepts, when the list is known: the runner then reads only these from the
+   * store. Derive both from one set so they cannot drift; omitted, the runner reads every event.
+   */
+  eventTypes?: readonly string[];
+  /**
    * Validates a handled event. Returns null for a type it does not know (skipped); throws for a
    * malformed event of a known type (the projection stops, loudly: money is never skipped silently).
    */
   decode(event: RecordedEvent): TEvent | null;
   projectBatch(events: readonly DecodedEvent<TEvent>[], ctx: ProjectionContext): Promise<SqlStatement[]>;
+}
+
+/**
+ * The types to read for a set of projections: the union of their declared types, or undefined (read
+ * everything) when one of them declares none. Throws when a declared type is not handled (drift).
+ */
+export function eventTypesOf(projections: readonly AnyProjection[]): string[] | undefined {
+  const types = new Set<string>();
+  for (const p of projections) {
+    if (!p.eventTypes) return undefined;
+    for (const type of p.eventTypes) {
+      if (!p.handles(type)) throw new Error(`projection ${p.name} declares ${type} but does not handle it`);
+      types.add(type);
+    }
+  }
+  return [...types].sort();
 }
 
 /** Erases the event type so projections of different events live in one list. */

@@ -3,21 +3,22 @@ import {
   START,
   comparePositions,
   formatPosition,
+  type AllPage,
   type EventStore,
   type GlobalPosition,
-  type RecordedEvent,
 } from '@tollgate/event-store';
 import {
   applyBatch,
   applyInTransaction,
   decodeBatch,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
   loadSlot,
   pendingFor,
   predecode,
   type Slot,
 } from './apply-batch';
 import { ProjectionError } from './errors';
-import { tableNamer, type AnyProjection } from './projection';
+import { eventTypesOf, tableNamer, type AnyProjection } from './projection';
 import type { ProjectionLog } from './runner';
 import {
   createIndexes,
@@ -129,24 +130,30 @@ export async function rebuildProjections(
     progress('building', START);
     // Catch up to head outside any lock: readers and the live runner are not disturbed.
     let after: GlobalPosition = START;
-    // The next page is read while this one is applied.
-    const readPage = (from: GlobalPosition): Promise<RecordedEvent[]> =>
-      store.readAll({ after: from, maxCount: batchSize }).then((events) => {
+    // Only the types these projections handle; the next page is read while this one is applied.
+    const eventTypes = eventTypesOf(slots.map((s) => s.projection));
+    const readPage = (from: GlobalPosition): Promise<AllPage> =>
+      store.readAllPage({ after: from, maxCount: batchSize, eventTypes }).then((page) => {
         predecode(
           active().map((s) => s.projection),
-          events,
+          page.events,
         );
-        return events;
+        return page;
       });
-    let reading: Promise<RecordedEvent[]> | null = readPage(after);
+    let reading: Promise<AllPage> | null = readPage(after);
     while (reading && active().length > 0) {
       if (options.signal?.aborted) throw new Error('rebuild aborted');
-      const events: RecordedEvent[] = await reading;
-      if (events.length === 0) break;
-      after = events[events.length - 1].position;
+      const { events, scannedTo }: AllPage = await reading;
+      if (events.length === 0 && comparePositions(scannedTo, after) <= 0) break;
+      after = scannedTo;
       reading = events.length < batchSize ? null : readPage(after);
       await Promise.all(
-        active().map((slot) => applyBatch(pool, slot, events).catch((err: unknown) => fail(slot, err))),
+        active().map((slot) =>
+          applyBatch(pool, slot, events, {
+            scannedTo,
+            checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS,
+          }).catch((err: unknown) => fail(slot, err)),
+        ),
       );
       eventsRead += events.length;
       progress('building', after);
@@ -271,19 +278,25 @@ async function switchVersion(pool: Pool, store: EventStore, slot: Slot, batchSiz
         'PROJECTION_VERSION_SWITCHED',
         `projection ${p.name}: build v${slot.version} was replaced`,
       );
+    // From where the build got to (`seen`), checkpoint compared against the stored one (`position`).
+    const eventTypes = eventTypesOf([p]);
+    let seen = slot.seen;
     let position = slot.position;
     for (let i = 0; i < MAX_SWITCH_BATCHES; i++) {
-      const events = await store.readAll({ after: position, maxCount: batchSize });
-      if (events.length === 0) break;
-      const pending = pendingFor({ ...slot, position }, events);
-      const decoded = decodeBatch(p, pending);
-      position = await applyInTransaction(client, { ...slot, position }, pending, decoded, {
+      const { events, scannedTo } = await store.readAllPage({ after: seen, maxCount: batchSize, eventTypes });
+      if (events.length === 0 && comparePositions(scannedTo, seen) <= 0) break;
+      const decoded = decodeBatch(p, pendingFor({ ...slot, seen }, events));
+      position = await applyInTransaction(client, { ...slot, position }, decoded, scannedTo, {
         lockRegistry: false,
       });
+      seen = scannedTo;
       read += events.length;
+      if (events.length < batchSize) break;
       if (i === MAX_SWITCH_BATCHES - 1)
         throw new Error(`projection ${p.name}: could not catch up with appends during the switch`);
     }
+    if (comparePositions(seen, position) > 0)
+      position = await applyInTransaction(client, { ...slot, position }, [], seen, { lockRegistry: false });
     const newT = tableNamer(slot.version);
     await pointViews(client, p, newT);
     await client.query(
@@ -300,6 +313,7 @@ async function switchVersion(pool: Pool, store: EventStore, slot: Slot, batchSiz
     await dropTables(client, p, tableNamer(reg.live_version));
     await client.query('COMMIT');
     slot.position = position;
+    slot.seen = position;
     return read;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

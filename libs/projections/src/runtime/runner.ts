@@ -1,13 +1,22 @@
 import type { Pool, PoolClient } from 'pg';
 import {
   comparePositions,
+  type AllPage,
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
 } from '@tollgate/event-store';
-import { applyBatch, loadSlot, predecode, type Slot } from './apply-batch';
+import {
+  applyBatch,
+  checkpointDue,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
+  flushCheckpoint,
+  loadSlot,
+  predecode,
+  type Slot,
+} from './apply-batch';
 import { ProjectionError } from './errors';
-import type { AnyProjection } from './projection';
+import { eventTypesOf, type AnyProjection } from './projection';
 import { rebuildProjections } from './rebuild';
 import { ensureProjection, lockKeySql, migrateProjectionRuntime, readRegistry, setStatus } from './schema';
 
@@ -24,6 +33,11 @@ export interface RunnerOptions {
   lockRetryMs?: number;
   /** Rebuild a projection whose code version differs from its live tables' version. Default true. */
   autoRebuild?: boolean;
+  /**
+   * A projection's checkpoint moves past events it does not handle at most this often (and within about
+   * this long once idle); batches with events it handles always write it. Default 1000.
+   */
+  checkpointIntervalMs?: number;
   log?: ProjectionLog;
 }
 
@@ -38,21 +52,35 @@ const defaultLog: ProjectionLog = (level, message) => {
   else console.log(line);
 };
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((ok) => {
+/** Resolves after `ms` or on abort; `cancel` clears the timer and the abort listener early. */
+function cancellableSleep(ms: number, signal: AbortSignal): { done: Promise<void>; cancel: () => void } {
+  let cancel = (): void => undefined;
+  const done = new Promise<void>((ok) => {
     if (signal.aborted) return ok();
-    const timer = setTimeout(done, ms);
-    function done(): void {
+    const timer = setTimeout(finish, ms);
+    function finish(): void {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal.removeEventListener('abort', finish);
       ok();
     }
-    signal.addEventListener('abort', done, { once: true });
+    cancel = finish;
+    signal.addEventListener('abort', finish, { once: true });
   });
+  return { done, cancel };
 }
 
-function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMEOUT> {
-  return Promise.race([p, sleep(ms, signal).then((): typeof TIMEOUT => TIMEOUT)]);
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return cancellableSleep(ms, signal).done;
+}
+
+/** `p` or TIMEOUT after `ms` (or on abort); the losing sleep is cancelled, not left pending. */
+async function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMEOUT> {
+  const timeout = cancellableSleep(ms, signal);
+  try {
+    return await Promise.race([p, timeout.done.then((): typeof TIMEOUT => TIMEOUT)]);
+  } finally {
+    timeout.cancel();
+  }
 }
 
 /** Resolves with TIMEOUT unless `p` is already settled (buffered events resolve in microtasks). */
@@ -72,12 +100,17 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly lockRetryMs: number;
   private readonly autoRebuild: boolean;
+  private readonly checkpointIntervalMs: number;
   private readonly log: ProjectionLog;
   private readonly slots = new Map<string, Slot>();
   /** Projections this process leads but that stopped on a malformed event, with the failed version. */
   private readonly failed = new Map<string, number>();
   private readonly abort = new AbortController();
   private lockClient: PoolClient | undefined;
+  private readonly onLockError = (err: Error): void => {
+    this.lockLost = true;
+    this.log('warn', `leader lock connection lost: ${err.message}`);
+  };
   private lockLost = false;
   private changed = false;
   private lastAcquireMs = 0;
@@ -90,12 +123,14 @@ export class ProjectionRunner {
     this.batchSize = Math.min(Math.max(1, options.batchSize ?? DEFAULT_BATCH), MAX_BATCH);
     this.lockRetryMs = options.lockRetryMs ?? 2000;
     this.autoRebuild = options.autoRebuild ?? true;
+    this.checkpointIntervalMs = Math.max(0, options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
     this.log = options.log ?? defaultLog;
   }
 
   /** Creates missing tables, takes what leadership it can, and starts projecting in the background. */
   async start(): Promise<void> {
     if (this.loop) return;
+    eventTypesOf(this.projections); // a declared type the projection does not handle fails here, not in the loop
     await migrateProjectionRuntime(this.pool);
     for (const p of this.projections) await ensureProjection(this.pool, p);
     await this.connectLockClient();
@@ -107,6 +142,9 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+    // Keep how far the projections got past events they skip, so a restart does not read them again.
+    await this.advanceToHorizon(this.eventTypes()).catch(() => undefined);
+    for (const slot of this.slots.values()) await flushCheckpoint(this.pool, slot).catch(() => undefined);
     for (const name of this.slots.keys()) await setStatus(this.pool, name, 'idle').catch(() => undefined);
     this.slots.clear();
     this.failed.clear();
@@ -114,6 +152,8 @@ export class ProjectionRunner {
     this.lockClient = undefined;
     if (client) {
       await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+      // The pool hands this client out again: a listener left on it would pile up with every start.
+      client.off('error', this.onLockError);
       client.release();
     }
   }
@@ -133,10 +173,7 @@ export class ProjectionRunner {
 
   private async connectLockClient(): Promise<void> {
     const client = await this.pool.connect();
-    client.on('error', (err) => {
-      this.lockLost = true;
-      this.log('warn', `leader lock connection lost: ${err.message}`);
-    });
+    client.on('error', this.onLockError);
     this.lockClient = client;
     this.lockLost = false;
   }
@@ -203,29 +240,36 @@ export class ProjectionRunner {
     }
   }
 
+  /** The event types the projections this process leads handle (undefined: every type). */
+  private eventTypes(): string[] | undefined {
+    return eventTypesOf([...this.slots.values()].map((s) => s.projection));
+  }
+
   /**
-   * Catch-up mode: pages of `$all` from the slowest checkpoint, the next page read while this one is
-   * applied. Returns the size of the last page (a full page means there is more).
+   * Catch-up mode: pages of `$all` (only the types led projections handle) from the slowest checkpoint,
+   * the next page read while this one is applied. Returns the size of the last page (a full page means
+   * there is more).
    */
   private async catchUp(): Promise<number> {
     let after = this.slowest();
-    const readPage = (from: GlobalPosition): Promise<RecordedEvent[]> =>
-      this.store.readAll({ after: from, maxCount: this.batchSize }).then((events) => {
+    const eventTypes = this.eventTypes();
+    const readPage = (from: GlobalPosition): Promise<AllPage> =>
+      this.store.readAllPage({ after: from, maxCount: this.batchSize, eventTypes }).then((page) => {
         predecode(
           [...this.slots.values()].map((s) => s.projection),
-          events,
+          page.events,
         );
-        return events;
+        return page;
       });
     let reading = readPage(after);
     try {
       while (!this.stopping) {
-        const events = await reading;
-        if (events.length === 0) return 0;
-        after = events[events.length - 1].position;
+        const { events, scannedTo } = await reading;
+        if (events.length === 0 && comparePositions(scannedTo, after) <= 0) return 0;
+        after = scannedTo;
         const full = events.length === this.batchSize;
         if (full) reading = readPage(after);
-        await this.applyAll(events);
+        await this.applyAll(events, scannedTo);
         if (!full) return events.length;
         // Leadership changes, failures and version switches restart from the checkpoints.
         if (this.changed || this.slots.size === 0 || comparePositions(this.slowest(), after) !== 0)
@@ -238,22 +282,30 @@ export class ProjectionRunner {
     }
   }
 
-  /** Live mode: a subscription from the slowest checkpoint, drained into batches of what is ready. */
+  /**
+   * Live mode: a subscription (to the types led projections handle) from the slowest checkpoint,
+   * drained into batches of what is ready. While none arrive it wakes at least every checkpoint
+   * interval to move checkpoints past the events it was not sent.
+   */
   private async follow(): Promise<void> {
+    const eventTypes = this.eventTypes();
     const sub = this.store.subscribeToAll({
       after: this.slowest(),
       bufferSize: this.batchSize,
       signal: this.abort.signal,
+      eventTypes,
     });
     const it = sub[Symbol.asyncIterator]();
+    const idleWakeMs = Math.max(1, Math.min(this.lockRetryMs, this.checkpointIntervalMs));
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
     try {
       while (!this.stopping && !this.changed) {
         pending ??= it.next();
-        const first = await raceTimeout(pending, this.lockRetryMs, this.abort.signal);
+        const first = await raceTimeout(pending, idleWakeMs, this.abort.signal);
         if (first === TIMEOUT) {
-          if (this.lockLost) return;
-          await this.acquire();
+          if (this.lockLost || this.stopping) return;
+          if (Date.now() - this.lastAcquireMs >= this.lockRetryMs) await this.acquire();
+          if (!this.changed) await this.advanceIdle(eventTypes);
           continue;
         }
         pending = undefined;
@@ -280,18 +332,53 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Nothing handled arrived for a while: move every projection to the horizon, then write the
+   * checkpoints that are due.
+   */
+  private async advanceIdle(eventTypes: string[] | undefined): Promise<void> {
+    await this.advanceToHorizon(eventTypes);
+    const now = Date.now();
+    const due = [...this.slots.values()].filter((s) => checkpointDue(s, this.checkpointIntervalMs, now));
+    if (due.length > 0) await this.forEachSlot(due, (slot) => flushCheckpoint(this.pool, slot));
+  }
+
+  /**
+   * Finds how far `$all` goes with no event of these types after the slowest projection (one small
+   * read) and moves every projection there. An event found instead is on its way through the
+   * subscription (or the next catch-up): nothing to do.
+   */
+  private async advanceToHorizon(eventTypes: string[] | undefined): Promise<void> {
+    if (this.slots.size === 0 || !eventTypes) return;
+    const { events, scannedTo } = await this.store.readAllPage({
+      after: this.slowest(),
+      maxCount: 1,
+      eventTypes,
+    });
+    if (events.length > 0) return;
+    for (const slot of this.slots.values())
+      if (comparePositions(scannedTo, slot.seen) > 0) slot.seen = scannedTo;
+  }
+
   private slowest(): GlobalPosition {
     let min: GlobalPosition | undefined;
-    for (const s of this.slots.values()) if (!min || comparePositions(s.position, min) < 0) min = s.position;
+    for (const s of this.slots.values()) if (!min || comparePositions(s.seen, min) < 0) min = s.seen;
     if (!min) throw new Error('no projection to run');
     return min;
   }
 
-  private async applyAll(events: readonly RecordedEvent[]): Promise<void> {
+  private applyAll(events: readonly RecordedEvent[], scannedTo?: GlobalPosition): Promise<void> {
+    return this.forEachSlot([...this.slots.values()], (slot) =>
+      applyBatch(this.pool, slot, events, { scannedTo, checkpointIntervalMs: this.checkpointIntervalMs }),
+    );
+  }
+
+  /** Runs `work` for each slot at once; a malformed event stops that projection, a moved checkpoint reloads it. */
+  private async forEachSlot(slots: readonly Slot[], work: (slot: Slot) => Promise<unknown>): Promise<void> {
     const results = await Promise.allSettled(
-      [...this.slots.values()].map(async (slot) => {
+      slots.map(async (slot) => {
         try {
-          await applyBatch(this.pool, slot, events);
+          await work(slot);
         } catch (err) {
           if (!(err instanceof ProjectionError)) throw err;
           this.changed = true;
@@ -330,6 +417,7 @@ export class ProjectionRunner {
     this.log('warn', 'leadership lost with the lock connection; reconnecting');
     this.slots.clear();
     this.failed.clear();
+    this.lockClient?.off('error', this.onLockError);
     this.lockClient?.release(true);
     this.lockClient = undefined;
     await this.connectLockClient();

@@ -7,7 +7,7 @@ import {
   type EventStore,
   type GlobalPosition,
 } from '@tollgate/event-store';
-import type { AnyProjection } from './projection';
+import { eventTypesOf, type AnyProjection } from './projection';
 import { migrateProjectionRuntime, type RegistryRow } from './schema';
 
 export interface ProjectionStatus {
@@ -21,7 +21,11 @@ export interface ProjectionStatus {
   error: string | null;
   checkpoint: string;
   head: string;
-  /** Events after the checkpoint, counted up to `LAG_COUNT_LIMIT` (then `lagEventsAtLeast`). */
+  /**
+   * Events after the checkpoint of the types the projection handles, counted up to `LAG_COUNT_LIMIT`
+   * (then `lagEventsAtLeast`): 0 when caught up, even while the checkpoint trails the head by events it
+   * skips (their checkpoint write is deferred up to the runner's checkpoint interval).
+   */
   lagEvents: number;
   lagEventsAtLeast: boolean;
   /** Age of the oldest unprocessed event; 0 when caught up. */
@@ -53,7 +57,11 @@ export async function projectionStatus(
     let lagEvents = 0;
     let lagSeconds = 0;
     if (comparePositions(at, head) < 0) {
-      const pending = await store.readAll({ after: at, maxCount: LAG_COUNT_LIMIT });
+      const pending = await store.readAll({
+        after: at,
+        maxCount: LAG_COUNT_LIMIT,
+        eventTypes: eventTypesOf([p]),
+      });
       lagEvents = pending.length;
       if (pending[0]) lagSeconds = Math.max(0, (now().getTime() - pending[0].recordedAt.getTime()) / 1000);
     }
