@@ -5,6 +5,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  HttpException,
   Inject,
   Param,
   Patch,
@@ -23,6 +24,7 @@ import { formatCredits, parseCredits } from '@tollgate/money';
 import { AdminGuard, CurrentAdmin, describeAdminActor, type AdminActor } from '../../../portal/src/identity';
 import { GatewayAdmin } from '../catalog/gateway-admin';
 import { AdminApiErrorFilter, invalidInput } from './admin-errors';
+import { ApiKeyIdempotency, requestFingerprint } from './api-key-idempotency';
 
 /** Injection token for the Postgres pool the admin API reads workspaces, balances and providers from. */
 export const ADMIN_API_POOL = Symbol('ADMIN_API_POOL');
@@ -114,7 +116,11 @@ export class AdminCatalogController {
     @Inject(GatewayAdmin) private readonly admin: GatewayAdmin,
     @Inject(CommandBus) private readonly commands: CommandBus,
     @Inject(ADMIN_API_POOL) private readonly pool: Pool,
-  ) {}
+  ) {
+    this.apiKeyIdempotency = new ApiKeyIdempotency(pool);
+  }
+
+  private readonly apiKeyIdempotency: ApiKeyIdempotency;
 
   @Get('workspaces')
   async workspaces() {
@@ -200,22 +206,77 @@ export class AdminCatalogController {
     };
   }
 
-  /** The secret is in this response only; the catalog keeps its hash. */
+  /**
+   * The secret is in this response only; the catalog keeps its hash. With an Idempotency-Key, a retry
+   * (same key, same body, within 24 h) creates nothing: 409 IDEMPOTENT_REPLAY names the key created.
+   */
   @Post('workspaces/:workspaceId/api-keys')
   @HttpCode(201)
   async createApiKey(
     @Param('workspaceId') workspaceId: string,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Body() body: unknown,
     @CurrentAdmin() actor: AdminActor,
   ) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey))
+      throw invalidInput('Idempotency-Key', 'must be 8 to 200 visible ASCII characters');
     await this.requireWorkspace(workspaceId);
     const input = validate(ApiKeyBodySchema, body);
-    const key = await this.admin.createApiKey({
-      ...input,
-      workspaceId,
-      accountId: workspaceId,
-      actor: describeAdminActor(actor),
-    });
+    if (idempotencyKey !== undefined) {
+      const fingerprint = requestFingerprint(workspaceId, input);
+      const claim = await this.apiKeyIdempotency.reserve(idempotencyKey, fingerprint, workspaceId);
+      switch (claim.kind) {
+        case 'reserved':
+          break;
+        case 'replay':
+          throw new HttpException(
+            {
+              error: {
+                code: 'IDEMPOTENT_REPLAY',
+                message:
+                  `this Idempotency-Key already created API key ${claim.keyId} (prefix ${claim.prefix}); ` +
+                  'its secret cannot be shown again (only its hash is stored): revoke the key and create ' +
+                  'a new one if the secret was lost',
+              },
+              apiKey: { id: claim.keyId, prefix: claim.prefix },
+            },
+            409,
+          );
+        case 'conflict':
+          throw new DomainError(
+            'IDEMPOTENCY_CONFLICT',
+            'this Idempotency-Key was used within the last 24 h with a different request; use a new key',
+          );
+        case 'in_progress':
+          throw new HttpException(
+            {
+              error: {
+                code: 'IDEMPOTENCY_IN_PROGRESS',
+                message: 'a request with this Idempotency-Key is still creating its key; retry in a moment',
+              },
+            },
+            409,
+          );
+        default: {
+          const never: never = claim;
+          throw new Error(`unknown reservation ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    let key: { id: string; prefix: string; secret: string };
+    try {
+      key = await this.admin.createApiKey({
+        ...input,
+        workspaceId,
+        accountId: workspaceId,
+        actor: describeAdminActor(actor),
+      });
+    } catch (err) {
+      if (idempotencyKey !== undefined) await this.apiKeyIdempotency.release(idempotencyKey);
+      throw err;
+    }
+    if (idempotencyKey !== undefined)
+      await this.apiKeyIdempotency.complete(idempotencyKey, key.id, key.prefix);
     return {
       apiKey: { id: key.id, prefix: key.prefix, secret: key.secret, adminTest: input.adminTest ?? false },
     };

@@ -499,9 +499,37 @@ export const ADMIN_API_OPENAPI: OpenApiDocument = {
         operationId: 'createApiKey',
         summary: 'Create an API key; its secret is in this response only',
         tags: ['workspaces'],
-        parameters: [path('workspaceId')],
+        parameters: [
+          path('workspaceId'),
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description:
+              'Optional. Kept 24 h: the same key with the same workspace and body creates nothing and answers ' +
+              '409 IDEMPOTENT_REPLAY with the id and prefix of the key it created (its secret cannot be shown ' +
+              'again: only its hash is stored); with another body, 409 IDEMPOTENCY_CONFLICT; while the first ' +
+              'request still runs, 409 IDEMPOTENCY_IN_PROGRESS. Without it every request creates a key.',
+            schema: { type: 'string', minLength: 8, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
+          },
+        ],
         requestBody: body(ref('ApiKeyInput')),
-        responses: { '201': ok('Created', ref('CreatedApiKey')), ...invalid, ...unauthorized, ...notFound },
+        responses: {
+          '201': ok('Created', ref('CreatedApiKey')),
+          ...invalid,
+          ...unauthorized,
+          ...notFound,
+          '409': ok(
+            'IDEMPOTENT_REPLAY (`apiKey` names the key already created, without its secret), ' +
+              'IDEMPOTENCY_CONFLICT (the key was used with another body) or IDEMPOTENCY_IN_PROGRESS',
+            {
+              allOf: [
+                ref('Error'),
+                obj({ apiKey: obj({ id: { type: 'string' }, prefix: { type: 'string' } }) }, []),
+              ],
+            },
+          ),
+        },
       },
     },
     '/admin/api/workspaces/{workspaceId}/api-keys/{keyId}/limits': {

@@ -106,6 +106,22 @@ CREATE TABLE IF NOT EXISTS gateway_api_key_spend (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'Idempotency-Key of admin API key creation (a retry must not create a second key)',
+    // key_id is null while the creation runs; rows older than 24 h are purged as requests come.
+    sql: `
+CREATE TABLE IF NOT EXISTS gateway_api_key_idempotency (
+  idempotency_key text PRIMARY KEY,
+  request_sha256 text NOT NULL,
+  workspace_id text NOT NULL,
+  key_id text,
+  key_prefix text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS gateway_api_key_idempotency_created ON gateway_api_key_idempotency (created_at);
+`,
+  },
 ];
 
 export const GATEWAY_CATALOG_COMPONENT = 'gateway-catalog';
