@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@tollgate/platform';
 import { IdentityError } from './errors';
 import type { User, Workspace } from './model';
 import {
@@ -11,20 +12,8 @@ import {
   setPassword,
 } from './users';
 
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
+/** Every provisioning step commits whole (the client listens for a dropped connection while held). */
+const inTransaction = withTransaction;
 
 export interface CreateAdminInput {
   email: string;

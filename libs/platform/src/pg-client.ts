@@ -39,3 +39,18 @@ function isConnectionError(err: Error): boolean {
     err.message,
   );
 }
+
+/** `withClient` inside BEGIN … COMMIT; rolled back (when the connection still allows) on any failure. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}

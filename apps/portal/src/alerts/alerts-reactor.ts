@@ -20,6 +20,7 @@ import {
   type RecordedEvent,
 } from '@tollgate/event-store';
 import { formatCreditsTrimmed } from '@tollgate/money';
+import { withTransaction } from '@tollgate/platform';
 import type { SecretBox } from '../../../gateway/src/secrets/secret-box';
 import type { AlertsReactorConfig } from './alerts-config';
 import { literalTargetProblem, webhookDispatcher } from './webhook-target';
@@ -154,22 +155,15 @@ export class AlertsReactor {
       const events = await this.deps.store.readAll({ after, maxCount: EVENTS_PER_BATCH });
       if (events.length === 0) return false;
       after = events[events.length - 1].position;
-      const client = await this.deps.pool.connect();
-      try {
-        await client.query('BEGIN');
+      const upTo = after;
+      await withTransaction(this.deps.pool, async (client) => {
         for (const e of events) if (isAlertsStream(e.streamId)) await this.apply(client, e);
         await client.query(
           `INSERT INTO alert_reactor_checkpoints (name, position) VALUES ($1, $2)
            ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
-          [ALERTS_REACTOR_NAME, formatPosition(after)],
+          [ALERTS_REACTOR_NAME, formatPosition(upTo)],
         );
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       if (events.length < EVENTS_PER_BATCH) return false;
     }
     return true;
@@ -368,9 +362,7 @@ export class AlertsReactor {
     const finishedAt = this.now();
     const next =
       outcome === 'retry' ? new Date(finishedAt.getTime() + webhookBackoffMs(attempt, config.backoff)) : null;
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(pool, async (client) => {
       await client.query(
         `INSERT INTO alert_delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
@@ -387,13 +379,7 @@ export class AlertsReactor {
           outcome === 'retry' ? null : finishedAt,
         ],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     if (outcome === 'failed')
       this.log('warn', `webhook ${d.delivery_id} to ${d.url} failed after ${attempt} attempts: ${error}`);
   }

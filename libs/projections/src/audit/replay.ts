@@ -1,4 +1,5 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { withClient } from '@tollgate/platform';
 import {
   comparePositions,
   formatPosition,
@@ -296,47 +297,47 @@ async function readSnapshot(
   accountId: string,
   onCheckpoints: () => void,
 ): Promise<ModelSnapshot> {
-  const client: PoolClient = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { rows: cps } = await client.query<{ name: string; position: string }>(
-      `SELECT c.name, c.position FROM projection_checkpoints c
+  // withClient: a connection dropped while the snapshot is held fails the audit instead of the process.
+  return withClient(pool, async (client) => {
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const { rows: cps } = await client.query<{ name: string; position: string }>(
+        `SELECT c.name, c.position FROM projection_checkpoints c
          JOIN projection_registry r ON r.name = c.name AND r.live_version = c.version`,
-    );
-    onCheckpoints();
-    const { rows: bal } = await client.query<{ posted: string; leased: string; available: string }>(
-      `SELECT posted_nanocredits AS posted, leased_nanocredits AS leased, available_nanocredits AS available
+      );
+      onCheckpoints();
+      const { rows: bal } = await client.query<{ posted: string; leased: string; available: string }>(
+        `SELECT posted_nanocredits AS posted, leased_nanocredits AS leased, available_nanocredits AS available
          FROM balances WHERE account_id = $1`,
-      [accountId],
-    );
-    const { rows: lines } = await client.query<ModelSnapshot['lines'][number]>(
-      `SELECT line_no, event_id, amount_nanocredits AS amount, balance_after_nanocredits AS balance_after, entry_type
+        [accountId],
+      );
+      const { rows: lines } = await client.query<ModelSnapshot['lines'][number]>(
+        `SELECT line_no, event_id, amount_nanocredits AS amount, balance_after_nanocredits AS balance_after, entry_type
          FROM statement_lines WHERE account_id = $1 ORDER BY line_no`,
-      [accountId],
-    );
-    const { rows: log } = await client.query<ModelSnapshot['requestLog']>(
-      `SELECT count(*) AS n, sum(price_nanocredits)::text AS price, sum(cost_nanocredits)::text AS cost
+        [accountId],
+      );
+      const { rows: log } = await client.query<ModelSnapshot['requestLog']>(
+        `SELECT count(*) AS n, sum(price_nanocredits)::text AS price, sum(cost_nanocredits)::text AS cost
          FROM request_log WHERE account_id = $1`,
-      [accountId],
-    );
-    const { rows: daily } = await client.query<ModelSnapshot['daily']>(
-      `SELECT sum(requests)::text AS n, sum(price_nanocredits)::text AS price FROM daily_usage WHERE account_id = $1`,
-      [accountId],
-    );
-    await client.query('COMMIT');
-    return {
-      checkpoints: new Map(cps.map((c) => [c.name, parsePosition(c.position)])),
-      balance: bal[0],
-      lines,
-      requestLog: log[0],
-      daily: daily[0],
-    };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+        [accountId],
+      );
+      const { rows: daily } = await client.query<ModelSnapshot['daily']>(
+        `SELECT sum(requests)::text AS n, sum(price_nanocredits)::text AS price FROM daily_usage WHERE account_id = $1`,
+        [accountId],
+      );
+      await client.query('COMMIT');
+      return {
+        checkpoints: new Map(cps.map((c) => [c.name, parsePosition(c.position)])),
+        balance: bal[0],
+        lines,
+        requestLog: log[0],
+        daily: daily[0],
+      };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 /**
