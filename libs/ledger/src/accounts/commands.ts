@@ -7,6 +7,7 @@ import {
   commandText,
   nonNegativeNanocredits,
   positiveNanocredits,
+  signedNanocredits,
 } from '../events/command-schema';
 
 /**
@@ -64,7 +65,7 @@ export const AdjustCreditsSchema = z.object({
   type: z.literal('AdjustCredits'),
   ...base,
   adjustmentId: commandId,
-  amountNanocredits: z.bigint().refine((v) => v !== 0n, 'adjustment must not be zero'),
+  amountNanocredits: signedNanocredits,
   reasonCode: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'reason code: UPPER_SNAKE_CASE, 2-64 chars'),
   reference: commandText.optional(),
   reverses: commandId.optional(),

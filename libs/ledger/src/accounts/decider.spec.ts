@@ -1,5 +1,6 @@
 import { isDomainError } from '@tollgate/event-store';
 import { SeededRandom } from '@tollgate/money';
+import { MAX_COMMAND_AMOUNT_NANOCREDITS } from '../events/command-schema';
 import { commandFingerprint, MAX_REMEMBERED_KEYS } from '../idempotency';
 import { DeciderSpecification } from '../testing/decider-specification';
 import { accountBalanceDelta, addBalanceTotals, availableNanocredits, zeroBalanceTotals } from './balance';
@@ -319,6 +320,20 @@ describe('account decider', () => {
             },
           },
         ]);
+    });
+
+    it('given an open account, when GrantCredits above one billion credits, then INVALID_COMMAND (read models keep bigint balances)', () => {
+      spec
+        .given(opened())
+        .when(grant({ amountNanocredits: MAX_COMMAND_AMOUNT_NANOCREDITS + 1n }))
+        .thenThrows('INVALID_COMMAND');
+    });
+
+    it('given an open account, when AdjustCredits debits more than one billion credits, then INVALID_COMMAND', () => {
+      spec
+        .given(opened())
+        .when(adjust({ amountNanocredits: -MAX_COMMAND_AMOUNT_NANOCREDITS - 1n }))
+        .thenThrows('INVALID_COMMAND');
     });
 
     it('given a grant, when the same grant is replayed with its key, then nothing', () => {
