@@ -96,10 +96,19 @@ export async function correctionsApplyCommand(
   const preview = createProgress(err, 'preview');
   const adjusting = createProgress(err, 're-rate');
   const rebuild = createProgress(err, 'rebuild margins');
+  const catchUp = createProgress(err, 'waiting for the margins read model');
+  let behindAtStart = 0;
   let result: ApplyResult;
   try {
     result = await applyCorrection(deps, command, {
       rebuild: options.rebuild !== false,
+      onCatchUpProgress: (p) => {
+        behindAtStart = Math.max(behindAtStart, p.lagEvents);
+        catchUp.update(
+          behindAtStart ? 1 - p.lagEvents / behindAtStart : 0,
+          `${p.lagEvents} events behind, ${(p.elapsedMs / 1000).toFixed(0)} s`,
+        );
+      },
       onPreviewProgress: (p) =>
         preview.update(
           p.requestsTotal ? p.requestsDone / p.requestsTotal : 1,

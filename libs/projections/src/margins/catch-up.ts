@@ -9,6 +9,7 @@ import {
   type GlobalPosition,
 } from '@tollgate/event-store';
 import { marginsProjection } from '../read-models/margins.projection';
+import { ProjectionRunner } from '../runtime/runner';
 import { LAG_COUNT_LIMIT } from '../runtime/status';
 
 /**
@@ -29,6 +30,11 @@ export interface MarginsCatchUpOptions {
   pollMs?: number;
   onProgress?: (p: MarginsCatchUpProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Project while waiting (default false): a margins runner of our own takes the leader lock when no
+   * projector holds it (the CLI with the product stopped), and only stands by when one does.
+   */
+  project?: boolean;
 }
 
 export const MARGINS_CATCH_UP_TIMEOUT_MS = 60_000;
@@ -54,6 +60,30 @@ export async function waitForMarginsCatchUp(
   deps: { pool: Pool; store: EventStore },
   until: GlobalPosition,
   options: MarginsCatchUpOptions = {},
+): Promise<void> {
+  if (comparePositions(await marginsCheckpoint(deps.pool), until) >= 0) return;
+  if (!options.project) return waitForCheckpoint(deps, until, options);
+  const helper = new ProjectionRunner({
+    pool: deps.pool,
+    store: deps.store,
+    projections: [marginsProjection],
+    lockRetryMs: 500,
+    autoRebuild: false,
+    checkpointIntervalMs: 0,
+    log: () => undefined,
+  });
+  await helper.start();
+  try {
+    await waitForCheckpoint(deps, until, options);
+  } finally {
+    await helper.stop();
+  }
+}
+
+async function waitForCheckpoint(
+  deps: { pool: Pool; store: EventStore },
+  until: GlobalPosition,
+  options: MarginsCatchUpOptions,
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? MARGINS_CATCH_UP_TIMEOUT_MS;
   const started = Date.now();

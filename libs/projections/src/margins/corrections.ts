@@ -239,6 +239,11 @@ export interface ApplyOptions {
   /** Bound on each wait for the margins read model to catch up (default 60 s). */
   catchUpTimeoutMs?: number;
   onCatchUpProgress?: (p: MarginsCatchUpProgress) => void;
+  /**
+   * Default true: while waiting, project the margins read model too when no projector leads it (the
+   * CLI against a stopped product); with a projector running this only stands by.
+   */
+  projectWhileWaiting?: boolean;
 }
 
 const VISIBLE_TIMEOUT_MS = 30_000;
@@ -357,6 +362,7 @@ export async function applyCorrection(
   await migrateProjectionRuntime(deps.pool);
   await ensureProjection(deps.pool, marginsProjection);
   const catchUp = {
+    project: options.projectWhileWaiting !== false,
     timeoutMs: options.catchUpTimeoutMs,
     onProgress: options.onCatchUpProgress,
     signal: options.signal,

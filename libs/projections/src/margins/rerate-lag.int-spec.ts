@@ -98,6 +98,7 @@ describe('re-rating and a lagging margins read model', () => {
       {
         rebuild: false,
         catchUpTimeoutMs: 20_000,
+        projectWhileWaiting: false,
         onCatchUpProgress: (p) => progress.push(p.lagEvents),
       },
     );
@@ -131,6 +132,7 @@ describe('re-rating and a lagging margins read model', () => {
         {
           rebuild: false,
           catchUpTimeoutMs: 300,
+          projectWhileWaiting: false,
         },
       ),
     ).rejects.toMatchObject({
@@ -150,7 +152,11 @@ describe('re-rating and a lagging margins read model', () => {
     await caughtUp();
     await stopProjector();
 
-    const applying = applyCorrection(env, correction, { rebuild: false, catchUpTimeoutMs: 20_000 });
+    const applying = applyCorrection(env, correction, {
+      rebuild: false,
+      catchUpTimeoutMs: 20_000,
+      projectWhileWaiting: false,
+    });
     // The correction is appended and apply waits for the read model to reach it; meanwhile the gateway
     // records one request with the corrected price (its catalog has the correction) and one with the old
     // price (its catalog snapshot had not reloaded yet).
@@ -167,9 +173,34 @@ describe('re-rating and a lagging margins read model', () => {
     // After apply the gateway charges the corrected price; applying again re-rates nothing more.
     await usage('open-a', '2026-02-14', 12n * M);
     await caughtUp();
-    const again = await applyCorrection(env, correction, { rebuild: false, catchUpTimeoutMs: 20_000 });
+    const again = await applyCorrection(env, correction, {
+      rebuild: false,
+      catchUpTimeoutMs: 20_000,
+      projectWhileWaiting: false,
+    });
     expect(again.appended).toBe(false);
     expect(again.adjustments.map((a) => a.outcome)).toEqual(['already_adjusted']);
     expect(await adjustmentsOf('open-a')).toEqual([(-6n * M).toString()]);
+  });
+
+  it('given no projector running at all (the CLI against a stopped product), when a re-rating correction is applied, then apply projects the margins itself and re-rates every request', async () => {
+    await openAccount('alone-a');
+    await caughtUp();
+    await stopProjector();
+    for (let i = 0; i < 2; i++) await usage('alone-a', '2026-02-08', 9n * M);
+
+    const result = await applyCorrection(
+      env,
+      correctPrice({
+        correctionId: 'alone-1',
+        from: '2026-02-08T00:00:00.000Z',
+        to: '2026-02-09T00:00:00.000Z',
+      }),
+      { rebuild: false, catchUpTimeoutMs: 20_000 },
+    );
+    expect(result.adjustments).toEqual([
+      expect.objectContaining({ accountId: 'alone-a', requestedNanocredits: -6n * M, outcome: 'adjusted' }),
+    ]);
+    await startProjector();
   });
 });
