@@ -168,6 +168,22 @@ describe('projection runner reading only the types a projection handles', () => 
     expect(comparePositions(await checkpoint(p.name), env.last())).toBe(0);
   });
 
+  it('given a projection that declares a type its handler does not accept, when a runner starts, then it refuses, naming both', async () => {
+    const drifted: AnyProjection = {
+      ...notesProjection('notes_drifted'),
+      eventTypes: ['NoteAdded', 'NoteRemoved'],
+    };
+    const runner = new ProjectionRunner({
+      pool: env.pool,
+      store: env.store,
+      projections: [drifted],
+      log: quiet,
+    });
+    await expect(runner.start()).rejects.toThrow(
+      'projection notes_drifted declares NoteRemoved but does not handle it',
+    );
+  });
+
   it('given a runner whose live batches come faster than its lock retry, restarted on pooled clients, then no abort or error listeners pile up', async () => {
     const p = notesProjection('notes_listeners');
     const warnings: string[] = [];

@@ -44,6 +44,8 @@ export interface RunnerOptions {
 const DEFAULT_BATCH = 1000;
 const MAX_BATCH = 10_000;
 const ERROR_BACKOFF_MS = 1000;
+/** A checkpoint interval of 0 (write every batch) must not make an idle follower poll in a loop. */
+const MIN_IDLE_WAKE_MS = 50;
 const TIMEOUT = Symbol('timeout');
 
 const defaultLog: ProjectionLog = (level, message) => {
@@ -296,7 +298,7 @@ export class ProjectionRunner {
       eventTypes,
     });
     const it = sub[Symbol.asyncIterator]();
-    const idleWakeMs = Math.max(1, Math.min(this.lockRetryMs, this.checkpointIntervalMs));
+    const idleWakeMs = Math.min(this.lockRetryMs, Math.max(this.checkpointIntervalMs, MIN_IDLE_WAKE_MS));
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
     try {
       while (!this.stopping && !this.changed) {
