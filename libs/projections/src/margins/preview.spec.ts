@@ -160,7 +160,7 @@ describe('correction preview', () => {
           reason: command.reason,
           rerate: true,
           actor: 'a',
-          atMs: 0,
+          atMs: Date.parse(command.now),
         },
       ],
     });
@@ -171,6 +171,45 @@ describe('correction preview', () => {
       { workspaceId: 'ws-a1', accountId: 'a1', requests: 1, chargeDeltaNanocredits: 3n * M },
     ]);
     expect(again.result()).toEqual(fresh.result());
+  });
+});
+
+describe('the re-rating difference of a recorded request', () => {
+  const applied = (rerate: boolean) => {
+    const command = correctPrice({ rerate });
+    const h = prices();
+    h.set('fast', {
+      ...h.get('fast')!,
+      corrections: [
+        {
+          correctionId: command.correctionId,
+          fromMs: Date.parse(command.from),
+          toMs: null,
+          value: command.price,
+          reason: command.reason,
+          rerate,
+          actor: 'a',
+          atMs: Date.parse(command.now),
+        },
+      ],
+    });
+    return h.get('fast');
+  };
+
+  it('given a re-rating price correction applied after the request, then the request owes the difference', () => {
+    // Markup 50 % → 100 %: 0.009 → 0.012.
+    expect(rerateDeltaNanocredits(request(), costs().get(costKey('p1', 'gpt-x')), applied(true))).toBe(
+      3n * M,
+    );
+  });
+
+  it('given a re-rating price correction applied before the request, then the gateway charged the corrected price already: no difference', () => {
+    const later = request({ occurredAtMs: Date.parse('2026-03-02T00:00:00Z'), chargedNanocredits: 12n * M });
+    expect(rerateDeltaNanocredits(later, costs().get(costKey('p1', 'gpt-x')), applied(true))).toBe(0n);
+  });
+
+  it('given a correction without re-rating, then no request owes anything', () => {
+    expect(rerateDeltaNanocredits(request(), costs().get(costKey('p1', 'gpt-x')), applied(false))).toBe(0n);
   });
 });
 

@@ -89,33 +89,31 @@ export function chargeUnder(
   return perMillion ? chargeNanocredits(usageOf(r), perMillion) : null;
 }
 
-const reratedOnly = new WeakMap<object, object>();
-const plainOnly = new WeakMap<object, object>();
-
-/** The history customers were (re-)rated on: plain versions and the corrections applied with re-rating. */
-export function reratedHistory<H extends CostHistory | PriceHistory>(h: H): H {
-  let hit = reratedOnly.get(h) as H | undefined;
-  if (!hit) {
-    hit = { ...h, corrections: h.corrections.filter((c) => c.rerate) };
-    reratedOnly.set(h, hit);
-  }
-  return hit;
-}
-
-/** The history the gateway charged with: plain versions only. */
-export function plainHistory<H extends CostHistory | PriceHistory>(h: H): H {
-  let hit = plainOnly.get(h) as H | undefined;
-  if (!hit) {
-    hit = { ...h, corrections: [] };
-    plainOnly.set(h, hit);
-  }
-  return hit;
+/**
+ * The history the gateway charged a request with: plain versions and every correction already applied
+ * when the request happened (the gateway's catalog uses corrections in force from their application on).
+ */
+export function chargedHistory<H extends CostHistory | PriceHistory>(h: H, atMs: number): H {
+  return h.corrections.every((c) => c.atMs <= atMs)
+    ? h
+    : { ...h, corrections: h.corrections.filter((c) => c.atMs <= atMs) };
 }
 
 /**
- * What re-rating has changed on a request's charge so far: the charge under plain versions plus the
- * re-rating corrections, minus the charge under plain versions (what the gateway charged). 0 when
- * either cannot be priced.
+ * The history a request is finally rated on: what it was charged with, plus every correction applied
+ * with re-rating (those reach back over their whole window).
+ */
+export function reratedHistory<H extends CostHistory | PriceHistory>(h: H, atMs: number): H {
+  return h.corrections.every((c) => c.atMs <= atMs || c.rerate)
+    ? h
+    : { ...h, corrections: h.corrections.filter((c) => c.atMs <= atMs || c.rerate) };
+}
+
+/**
+ * What re-rating has changed on a request's charge so far: the charge under the re-rated history minus
+ * the charge under the history the gateway charged with. A request made after a re-rating correction
+ * was applied was already charged the corrected price: its difference is 0. 0 when either cannot be
+ * priced.
  */
 export function rerateDeltaNanocredits(
   r: RatedRequest,
@@ -123,11 +121,11 @@ export function rerateDeltaNanocredits(
   prices: PriceHistory | undefined,
 ): bigint {
   if (r.status === 'failed') return 0n;
-  const hasRerate =
-    (costs?.corrections.some((c) => c.rerate) ?? false) ||
-    (prices?.corrections.some((c) => c.rerate) ?? false);
-  if (!hasRerate) return 0n;
-  const after = chargeUnder(r, costs && reratedHistory(costs), prices && reratedHistory(prices));
-  const before = chargeUnder(r, costs && plainHistory(costs), prices && plainHistory(prices));
+  const at = r.occurredAtMs;
+  const pending = (h: CostHistory | PriceHistory | undefined): boolean =>
+    h?.corrections.some((c) => c.rerate && c.atMs > at) ?? false;
+  if (!pending(costs) && !pending(prices)) return 0n;
+  const after = chargeUnder(r, costs && reratedHistory(costs, at), prices && reratedHistory(prices, at));
+  const before = chargeUnder(r, costs && chargedHistory(costs, at), prices && chargedHistory(prices, at));
   return after === null || before === null ? 0n : after - before;
 }
