@@ -1,4 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import type { SpawnOptions } from 'node:child_process';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { importEsm } from './esm-import';
@@ -86,7 +88,7 @@ export async function startEmbeddedPostgres(options: {
     process.once('exit', stopOnExit);
     try {
       if (!existsSync(`${dataDir}/PG_VERSION`)) await pg.initialise();
-      await pg.start();
+      await inOwnProcessGroup(() => pg.start());
       return {
         url: `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
         port,
@@ -131,6 +133,28 @@ async function importEmbeddedPostgres(): Promise<{ default: EmbeddedPostgresCtor
     return mod;
   })();
   return await embeddedModule;
+}
+
+/**
+ * Runs `start` with child processes spawned in their own process group. A terminal's Ctrl-C signals
+ * the whole foreground group: the server would get SIGINT (a fast shutdown) beside our graceful stop
+ * and cut the last usage batch and the lease settlements. The package takes no spawn options, so its
+ * `spawn` (an ESM binding of the builtin) is wrapped for the duration of the start only.
+ */
+async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  // The module object itself (an `import *` namespace would be a copy): its exports are what ESM sees.
+  const childProcess = createRequire(__filename)('node:child_process') as typeof import('node:child_process');
+  const original = childProcess.spawn;
+  const detached = ((command: string, args: readonly string[], options: SpawnOptions) =>
+    original(command, args, { ...options, detached: true })) as typeof childProcess.spawn;
+  childProcess.spawn = detached;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
 }
 
 function makeParentsTraversable(path: string): void {

@@ -46,14 +46,14 @@ function closeEmbedded(child: ChildProcess): Promise<void> {
     child.stdin!.end();
   });
 }
-const LOAD_BEFORE_SIGTERM_MS = 1_500;
+const LOAD_BEFORE_SIGNAL_MS = 1_500;
 
 /**
  * `npm start`'s zero-setup default: the embedded PostgreSQL is this process's child. Its package stops
- * the server on SIGTERM from a hook of its own; if that ran beside the graceful stop, the last usage
- * batch and the lease settlements would meet a database that is shutting down.
+ * the server on SIGINT/SIGTERM from a hook of its own, and a terminal's Ctrl-C reaches the server's
+ * process directly; either would cut the last usage batch and the lease settlements.
  */
-describe('operations: SIGTERM on the embedded default', () => {
+describe('operations: Ctrl-C (SIGINT to the process group) on the embedded default', () => {
   let dataDir: string;
   let running: SpawnedTollgate;
   let embedded: ChildProcess | undefined;
@@ -70,18 +70,20 @@ describe('operations: SIGTERM on the embedded default', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('given requests in flight on the embedded database, when SIGTERM arrives, then the database outlives the stop: every served request is charged once, every lease settled, exit 0', async () => {
+  it('given requests in flight on the embedded database, when Ctrl-C signals the whole process group, then the database outlives the stop: every served request is charged once, every lease settled, exit 0', async () => {
     // Empty means unset: the process starts its own embedded server in the data dir.
     const env = { DATABASE_URL: '', TOLLGATE_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
-    running = await spawnTollgateStart(env);
+    running = await spawnTollgateStart(env, { ownProcessGroup: true });
     const outcomes: Outcome[] = [];
     const stop = { now: false };
     const clients = Array.from({ length: WORKERS }, () =>
       loadClient(running.url, running.apiKey, outcomes, stop),
     );
-    await new Promise((ok) => setTimeout(ok, LOAD_BEFORE_SIGTERM_MS));
+    await new Promise((ok) => setTimeout(ok, LOAD_BEFORE_SIGNAL_MS));
 
-    running.child.kill('SIGTERM');
+    // Ctrl-C in a terminal: SIGINT to every process of the foreground group, the server's too
+    // unless it runs in a group of its own.
+    process.kill(-running.child.pid!, 'SIGINT');
     const code = await running.exited;
     stop.now = true;
     await Promise.all(clients);

@@ -20,9 +20,14 @@ export interface SpawnedTollgate {
  * The real `tollgate start` in its own process (TypeScript via swc, no build needed): what an operator
  * runs, with real signal handling. Resolves once it printed its URL and the demo API key.
  */
-export function spawnTollgateStart(env: Record<string, string>): Promise<SpawnedTollgate> {
+export function spawnTollgateStart(
+  env: Record<string, string>,
+  options: { ownProcessGroup?: boolean } = {},
+): Promise<SpawnedTollgate> {
   const child = spawn(process.execPath, ['-r', REGISTER, MAIN, 'start'], {
     cwd: ROOT,
+    // Its own group, so a test can signal the group the way a terminal's Ctrl-C does.
+    detached: options.ownProcessGroup ?? false,
     env: { ...process.env, TOLLGATE_SEED_DEMO: 'true', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
