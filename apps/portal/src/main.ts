@@ -17,6 +17,7 @@ import { LoggerModule, Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import {
   closeListener,
+  quietFrameworkChatter,
   httpLogOptions,
   Readiness,
   registerOpsRoutes,
@@ -80,8 +81,7 @@ async function main(): Promise<void> {
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: ['error', 'warn'], rawBody: true },
   );
-  app.useLogger(app.get(NestPinoLogger));
-  app.useLogger(['error', 'warn']);
+  app.useLogger(quietFrameworkChatter(app.get(NestPinoLogger), config.logLevel === 'debug'));
   acceptRawWebhookBodies(app.getHttpAdapter().getInstance());
   const readiness = new Readiness([
     withTimeout('database', () => pool.query('SELECT 1')),

@@ -7,3 +7,4 @@ export * from './http/ops-routes';
 export * from './progress/progress';
 export * from './process-telemetry';
 export * from './http/shutdown';
+export * from './logging/framework-chatter';

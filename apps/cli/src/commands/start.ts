@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import { CircuitBreakers, type LeaseAdmission } from '@tollgate/gateway-core';
 import {
   closeListener,
+  quietFrameworkChatter,
   Readiness,
   requestDrainMs,
   registerOpsRoutes,
@@ -82,8 +83,7 @@ export async function bootstrap(
       { logger: ['error', 'warn'], rawBody: true },
     );
     // Nest's own messages as JSON lines too; its start-up chatter (routes mapped) stays below the bar.
-    app.useLogger(app.get(NestPinoLogger));
-    app.useLogger(config.logLevel === 'debug' ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn']);
+    app.useLogger(quietFrameworkChatter(app.get(NestPinoLogger), config.logLevel === 'debug'));
     acceptRawWebhookBodies(app.getHttpAdapter().getInstance());
     const admission = app.get<LeaseAdmission>(CREDIT_ADMISSION);
     const breakers = app.get(CircuitBreakers);
