@@ -282,4 +282,30 @@ describe('admin workspace forms over HTTP', () => {
     expect(grant.status).toBe(400);
     expect(grant.body).toContain('Credits: enter a number of credits with at most 9 decimals.');
   });
+
+  it('given an open alias, when a new sell price puts its margin below the threshold, then the aliases page shows a margin flag naming the alias and each deployment margin', async () => {
+    const before = await admin.request('/admin/aliases');
+    expect(before.status).toBe(200);
+    expect(before.body).not.toContain('data-flagged-alias="demo-chat"');
+
+    // When: a 10 % discount on cost is sold through the admin JSON API.
+    const res = await fetch(`${app.running.url}/admin/api/sell-prices`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${app.running.config.adminToken}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ alias: 'demo-chat', price: { kind: 'markup', markupPercent: '-10' } }),
+    });
+    expect(res.status).toBeLessThan(300);
+
+    // Then: flagged on the admin workspace, with the negative margin of its deployment.
+    const page = await eventually(async () => {
+      const p = await admin.request('/admin/aliases');
+      return p.body.includes('data-flagged-alias="demo-chat"') ? p : undefined;
+    }, 'the margin flag of demo-chat');
+    const flag = /<li data-flagged-alias="demo-chat">([\s\S]*?)<\/li>/.exec(page.body)![1];
+    expect(flag).toContain('margin below 0%');
+    expect(flag).toMatch(/: -11\.1[0-9] %/);
+  });
 });

@@ -20,6 +20,7 @@ import {
   utc,
 } from './admin-forms';
 import { sendAdminPage, type AdminNotices } from './admin-renderer';
+import type { GatewayAdmin } from '../../../gateway/src/catalog/gateway-admin';
 import { AdminServices } from './admin-services';
 import { AdminCatalogReads, type AliasView, type ProviderView } from './catalog-read';
 import { REFERENCE_MIX_TEXT } from './margin';
@@ -76,6 +77,16 @@ function optional(value: string | undefined): string | undefined {
  * goes through the gateway's admin service (the same one the admin JSON API uses), so the same checks
  * apply; a refused change re-renders the form with the message and changes nothing.
  */
+/** Flags read to find each alias's newest (a bounded window of the flag history). */
+const MARGIN_FLAGS_LISTED = 200;
+
+interface MarginFlagView {
+  alias: string;
+  reason: string;
+  at: string;
+  lines: { deploymentId: string; marginPercent: string | null }[];
+}
+
 @Controller('admin')
 @UseFilters(PortalPageExceptionFilter)
 @UseGuards(AdminGuard)
@@ -479,16 +490,46 @@ export class AdminCatalogPagesController {
     );
   }
 
+  /**
+   * The newest margin flag of each alias: a change of cost, price, routing or a correction left it
+   * below the threshold (and paused it when configured). None where the gateway catalog is not beside
+   * the portal.
+   */
+  private async latestMarginFlags(): Promise<MarginFlagView[]> {
+    let entries: Awaited<ReturnType<GatewayAdmin['marginFlags']>>;
+    try {
+      entries = await this.services.gatewayAdmin().marginFlags(MARGIN_FLAGS_LISTED);
+    } catch {
+      return [];
+    }
+    const latest = new Map<string, MarginFlagView>();
+    for (const e of entries) {
+      if (latest.has(e.alias)) continue;
+      const review = (e.review ?? {}) as { lines?: { deploymentId: string; marginPercent: string | null }[] };
+      latest.set(e.alias, {
+        alias: e.alias,
+        reason: e.reason,
+        at: new Date(e.at).toISOString(),
+        lines: (review.lines ?? []).map((l) => ({
+          deploymentId: l.deploymentId,
+          marginPercent: l.marginPercent,
+        })),
+      });
+    }
+    return [...latest.values()];
+  }
+
   private async renderAliases(
     reply: FastifyReply,
     status: number,
     principal: PortalPrincipal,
     notices: AdminNotices,
   ): Promise<void> {
-    const [aliases, providers, margins] = await Promise.all([
+    const [aliases, providers, margins, flags] = await Promise.all([
       this.reads.aliases(),
       this.reads.providers(),
       this.reads.margins(),
+      this.latestMarginFlags(),
     ]);
     const names = providerNames(providers);
     sendAdminPage(
@@ -497,6 +538,7 @@ export class AdminCatalogPagesController {
       'aliases',
       {
         ...notices,
+        flags,
         aliases: aliases.map((al) => ({
           ...al,
           transitions: al.status ? transitionsFrom(al.status) : [],

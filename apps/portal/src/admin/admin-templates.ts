@@ -229,6 +229,15 @@ export const ADMIN_ALIASES_TEMPLATE = `
 <h1>Aliases and routing</h1>
 {{> adminnav}}
 <p class="muted">An alias is the model name customers call. Its deployments are tried by priority (lowest first); equal priorities share traffic by weight. Margins are on the reference mix (see <a href="/admin/prices">Costs &amp; prices</a>); read the <a href="/admin/margins">margin review</a> before opening traffic.</p>
+{{#if flags.length}}
+<section class="card margin-flags" role="alert" aria-labelledby="margin-flags-h">
+  <h2 id="margin-flags-h">Margin flags</h2>
+  <p class="muted">A later change of cost, price, routing or a correction left these aliases below the margin threshold.</p>
+  <ul>
+    {{#each flags}}<li data-flagged-alias="{{alias}}"><strong>{{alias}}</strong>: {{reason}}, {{at}}.{{#each lines}} {{deploymentId}}: {{#if marginPercent}}{{marginPercent}} %{{else}}no margin{{/if}}{{#unless @last}};{{/unless}}{{/each}}</li>{{/each}}
+  </ul>
+</section>
+{{/if}}
 {{#each aliases}}
 <article class="card alias" aria-labelledby="alias-{{@index}}-h" data-alias="{{name}}">
   <h2 id="alias-{{@index}}-h">{{name}}{{#if status}} <span class="badge alias-status">{{status}}</span>{{/if}}</h2>
