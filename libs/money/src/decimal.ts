@@ -130,3 +130,15 @@ export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
 export function multiplyDecimals(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
   return { numerator: a.numerator * b.numerator, scale: a.scale + b.scale };
 }
+
+/**
+ * `part` as a percentage of `whole` (whole ≠ 0) with `decimals` decimals, rounded toward −∞: a margin
+ * is never shown better than it is. `percentFloor(-1n, 8n, 2)` → "-12.50".
+ */
+export function percentFloor(part: bigint, whole: bigint, decimals: number): string {
+  if (whole === 0n) throw new RangeError('percentFloor: whole is zero');
+  const a = part * 100n * 10n ** BigInt(decimals);
+  const q = a / whole;
+  const floored = a % whole !== 0n && a < 0n !== whole < 0n ? q - 1n : q;
+  return formatScaled(floored, decimals);
+}

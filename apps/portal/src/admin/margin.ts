@@ -4,7 +4,8 @@ import {
   type SellPrice,
   type TokenUsage,
 } from '@tollgate/gateway-core';
-import { formatCredits, formatScaled, type TokenPrices } from '@tollgate/money';
+import { REFERENCE_TOKEN_MIX } from '@tollgate/catalog';
+import { formatCredits, percentFloor, type TokenPrices } from '@tollgate/money';
 
 /**
  * The reference token mix every margin on the admin pages is computed on, the same one the catalog's
@@ -13,9 +14,10 @@ import { formatCredits, formatScaled, type TokenPrices } from '@tollgate/money';
  * nanocredits the gateway would charge for that usage (same pricing code, one half-up rounding).
  */
 export const REFERENCE_MIX: Readonly<TokenUsage> = Object.freeze({
-  promptTokens: 700_000,
-  cachedTokens: 100_000,
-  completionTokens: 300_000,
+  // OpenAI counts cached tokens inside prompt tokens.
+  promptTokens: Number(REFERENCE_TOKEN_MIX.inputTokens) + Number(REFERENCE_TOKEN_MIX.cachedInputTokens),
+  cachedTokens: Number(REFERENCE_TOKEN_MIX.cachedInputTokens),
+  completionTokens: Number(REFERENCE_TOKEN_MIX.outputTokens),
   reasoningTokens: 0,
   estimated: false,
 });
@@ -39,12 +41,6 @@ export interface ReferenceMargin {
   loss: boolean;
 }
 
-/** a / b rounded toward −∞ (b > 0). */
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n ? q - 1n : q;
-}
-
 /**
  * Gross margin of selling `sell` on a deployment with provider cost `cost`, on the reference mix.
  * Null when the sell price cannot be applied (a markup with no cost profile).
@@ -56,14 +52,10 @@ export function referenceMargin(cost: TokenPrices | null, sell: SellPrice | null
   const costNanocredits = chargeNanocredits(REFERENCE_MIX, cost);
   const priceNanocredits = chargeNanocredits(REFERENCE_MIX, prices);
   const profit = priceNanocredits - costNanocredits;
-  const percentScale = 10n ** BigInt(MARGIN_DECIMALS + 2); // ×100 for percent, then the decimals
   return {
     costCredits: formatCredits(costNanocredits),
     priceCredits: formatCredits(priceNanocredits),
-    marginPercent:
-      priceNanocredits <= 0n
-        ? null
-        : formatScaled(floorDiv(profit * percentScale, priceNanocredits), MARGIN_DECIMALS),
+    marginPercent: priceNanocredits <= 0n ? null : percentFloor(profit, priceNanocredits, MARGIN_DECIMALS),
     profitCredits: formatCredits(profit),
     loss: profit < 0n || priceNanocredits === 0n,
   };

@@ -3,6 +3,7 @@ import {
   compareDecimals,
   costNanocredits,
   parseDecimal,
+  percentFloor,
   type TokenCounts,
   type TokenPrices,
 } from '@tollgate/money';
@@ -20,7 +21,7 @@ export const REFERENCE_TOKEN_MIX: Readonly<TokenCounts> = Object.freeze({
   outputTokens: 300_000,
 });
 
-const MARGIN_DECIMALS = 2n;
+const MARGIN_DECIMALS = 2;
 
 function toPrices(cost: TokenCost): TokenPrices {
   return {
@@ -57,24 +58,13 @@ export function pricePerMillion(price: SellPriceSpec | null, cost: TokenCost | n
   }
 }
 
-/** Floor division for bigints (toward −∞). */
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
-}
-
 /** Margin % of price on the reference mix as a decimal string ("28.57", "-20.00"), null when unknown. */
 export function marginPercent(cost: TokenCost | null, price: TokenCost | null): string | null {
   if (!cost || !price) return null;
   const costN = costNanocredits(REFERENCE_TOKEN_MIX, toPrices(cost));
   const priceN = costNanocredits(REFERENCE_TOKEN_MIX, toPrices(price));
   if (priceN <= 0n) return null;
-  const scaled = floorDiv((priceN - costN) * 100n * 10n ** MARGIN_DECIMALS, priceN);
-  const negative = scaled < 0n;
-  const abs = negative ? -scaled : scaled;
-  const unit = 10n ** MARGIN_DECIMALS;
-  const frac = (abs % unit).toString().padStart(Number(MARGIN_DECIMALS), '0');
-  return `${negative ? '-' : ''}${abs / unit}.${frac}`;
+  return percentFloor(priceN - costN, priceN, MARGIN_DECIMALS);
 }
 
 /** One review line per deployment, from the cost and price in force. */
