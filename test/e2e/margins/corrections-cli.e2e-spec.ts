@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '@tollgate/platform';
 import { waitForProjections } from '@tollgate/projections';
@@ -9,39 +8,12 @@ import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
 import { ALL_PROJECTIONS } from '../../../apps/cli/src/projections';
 import { eventually } from '../support/all-in-one';
+import { runTollgate } from '../support/tollgate-cli';
 
 jest.setTimeout(180_000);
 
-const ROOT = resolve(__dirname, '../../..');
-const REGISTER = join(ROOT, 'libs/invoicing/src/testing/ts-register.cjs');
-const MAIN = join(ROOT, 'apps/cli/src/main.ts');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The real `tollgate` command (TypeScript via swc) against the test database. */
-function tollgate(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['-r', REGISTER, MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.once('error', fail);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      ok({ code, stdout, stderr });
-    });
-  });
-}
+const tollgate = (args: string[], env: Record<string, string>) => runTollgate(args, env, 90_000);
 
 describe('tollgate corrections preview / apply, then replay and verify (real command)', () => {
   let db: TestDatabase;

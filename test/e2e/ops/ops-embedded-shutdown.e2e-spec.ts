@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { leasesClosed, loadClient, runTollgate, usageByRequest, type Outcome } from './support/load';
+import { REPO_ROOT as ROOT, TS_REGISTER as REGISTER } from '../support/tollgate-cli';
 import { spawnTollgateStart, type SpawnedTollgate } from './support/spawn-tollgate';
 
 jest.setTimeout(180_000);
 
-const ROOT = resolve(__dirname, '../../..');
-const REGISTER = join(ROOT, 'libs/invoicing/src/testing/ts-register.cjs');
 const WORKERS = 4;
 
 /**

@@ -1,46 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '@tollgate/platform';
 import { waitForProjections } from '@tollgate/projections';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { bootstrap, type RunningTollgate } from '../../../apps/cli/src/commands/start';
 import { ALL_PROJECTIONS } from '../../../apps/cli/src/projections';
+import { runTollgate } from '../support/tollgate-cli';
 
 jest.setTimeout(120_000);
-
-const ROOT = resolve(__dirname, '../../..');
-const REGISTER = join(ROOT, 'libs/invoicing/src/testing/ts-register.cjs');
-const MAIN = join(ROOT, 'apps/cli/src/main.ts');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `tollgate` command (TypeScript via swc, no build needed) against the test database. */
-function tollgate(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['-r', REGISTER, MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', fail);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      ok({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('the tollgate command (auditor replay, verify, projections, migrate)', () => {
   let db: TestDatabase;
@@ -89,14 +58,14 @@ describe('the tollgate command (auditor replay, verify, projections, migrate)', 
   });
 
   it('given an applied schema, when migrate runs again, then it succeeds and applies nothing new', async () => {
-    const r = await tollgate(['migrate'], env);
+    const r = await runTollgate(['migrate'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('migrations: up to date');
     expect(r.stdout).not.toContain('migration applied');
   });
 
   it('given a quiet store, when projections status runs, then every projection is listed with its version', async () => {
-    const r = await tollgate(['projections', 'status', '--json'], env);
+    const r = await runTollgate(['projections', 'status', '--json'], env);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { name: string; liveVersion: number | null }[];
     expect(rows.map((x) => x.name).sort()).toEqual(ALL_PROJECTIONS.map((p) => p.name).sort());
@@ -104,7 +73,7 @@ describe('the tollgate command (auditor replay, verify, projections, migrate)', 
   });
 
   it('given the demo account, when replayed as JSON, then the history matches the read models and ends at the balance', async () => {
-    const r = await tollgate(['replay', '--account', running.demo!.workspaceId, '--json'], env);
+    const r = await runTollgate(['replay', '--account', running.demo!.workspaceId, '--json'], env);
     expect(r.stderr).not.toContain('DIFFERENCE');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('CreditsGranted');
@@ -112,20 +81,20 @@ describe('the tollgate command (auditor replay, verify, projections, migrate)', 
   });
 
   it('given consistent read models, when verify runs, then it passes; given a tampered statement line, then it fails naming it', async () => {
-    const clean = await tollgate(['verify'], env);
+    const clean = await runTollgate(['verify'], env);
     expect(clean.code).toBe(0);
     await pool.query(
       `UPDATE statement_lines SET amount_nanocredits = amount_nanocredits + 1
         WHERE account_id = $1 AND line_no = (SELECT min(line_no) FROM statement_lines WHERE account_id = $1)`,
       [running.demo!.workspaceId],
     );
-    const tampered = await tollgate(['verify'], env);
+    const tampered = await runTollgate(['verify'], env);
     expect(tampered.code).not.toBe(0);
     expect(tampered.stdout + tampered.stderr).toContain(running.demo!.workspaceId);
   });
 
   it('given an unknown projection, when rebuild is asked for it, then it exits non-zero naming the known ones', async () => {
-    const r = await tollgate(['projections', 'rebuild', 'no_such_projection'], env);
+    const r = await runTollgate(['projections', 'rebuild', 'no_such_projection'], env);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('balances');
   });

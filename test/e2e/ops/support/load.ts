@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 
-const ROOT = resolve(__dirname, '../../../..');
-const REGISTER = join(ROOT, 'libs/invoicing/src/testing/ts-register.cjs');
-const MAIN = join(ROOT, 'apps/cli/src/main.ts');
+export { runTollgate } from '../../support/tollgate-cli';
 
 /** Each client gives up after this many requests (bounds a test if the stop never comes). */
 const MAX_REQUESTS_PER_CLIENT = 400;
@@ -15,29 +11,6 @@ export interface Outcome {
   /** performance.now() when the request was sent and when its answer (or error) was complete. */
   sentAt: number;
   doneAt: number;
-}
-
-/** The real `tollgate` command (e.g. `verify`) against the given environment. */
-export function runTollgate(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['-r', REGISTER, MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', fail);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      ok({ code, out });
-    });
-  });
 }
 
 /** One client: demo-chat requests (every third one streamed) until `stop.now` or the bound. */

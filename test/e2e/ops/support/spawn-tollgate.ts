@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const ROOT = resolve(__dirname, '../../../..');
-const REGISTER = join(ROOT, 'libs/invoicing/src/testing/ts-register.cjs');
-const MAIN = join(ROOT, 'apps/cli/src/main.ts');
+import { CLI_MAIN as MAIN, REPO_ROOT as ROOT, TS_REGISTER as REGISTER } from '../../support/tollgate-cli';
+
 const START_TIMEOUT_MS = 60_000;
 
 export interface SpawnedTollgate {
