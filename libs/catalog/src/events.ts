@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventVersion, id, isoTimestamp, shortText } from '@tollgate/ledger';
+import { eventVersion, id, isoTimestamp, nonNegativeNanocreditsString, shortText } from '@tollgate/ledger';
 
 /**
  * Events of the operator's catalog: providers, cost profiles, sell prices, aliases (public models)
@@ -132,23 +132,16 @@ export const PriceCorrectedSchema = z.object({
 });
 
 // Aliases (public models) and their lifecycle.
-export const AliasDefinedSchema = z.object({
-  ...base,
+/** An alias's routing table: what AliasDefined starts with and AliasRoutingChanged replaces. */
+const aliasRouting = {
   alias: id,
   policy: z.enum(ROUTING_POLICIES),
   defaultMaxOutputTokens: z.number().int().positive().max(10_000_000).nullable(),
   deployments: z.array(DeploymentSpecSchema).max(32),
-  ...actorAndTime,
-});
+};
+export const AliasDefinedSchema = z.object({ ...base, ...aliasRouting, ...actorAndTime });
 /** The whole routing table replaced (order, weights, deployments added or removed). */
-export const AliasRoutingChangedSchema = z.object({
-  ...base,
-  alias: id,
-  policy: z.enum(ROUTING_POLICIES),
-  defaultMaxOutputTokens: z.number().int().positive().max(10_000_000).nullable(),
-  deployments: z.array(DeploymentSpecSchema).max(32),
-  ...actorAndTime,
-});
+export const AliasRoutingChangedSchema = z.object({ ...base, ...aliasRouting, ...actorAndTime });
 export const MarginReviewLineSchema = z.object({
   deploymentId: id,
   providerId: id,
@@ -187,6 +180,13 @@ export const AliasMarginFlaggedSchema = z.object({
 });
 
 // Customer API keys (the secret never appears: only its sha256).
+/** What a key may do; set at creation, replaced by ApiKeyLimitsChanged. */
+const apiKeyLimits = {
+  allowedModels: z.array(id).max(200).nullable(),
+  spendLimitNanocredits: nonNegativeNanocreditsString.nullable(),
+  requestsPerMinute: z.number().int().positive().nullable(),
+  tokensPerMinute: z.number().int().positive().nullable(),
+};
 export const ApiKeyCreatedSchema = z.object({
   ...base,
   keyId: id,
@@ -195,13 +195,7 @@ export const ApiKeyCreatedSchema = z.object({
   name: shortText,
   prefix: z.string().min(4).max(64),
   secretSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  allowedModels: z.array(id).max(200).nullable(),
-  spendLimitNanocredits: z
-    .string()
-    .regex(/^(0|[1-9][0-9]*)$/)
-    .nullable(),
-  requestsPerMinute: z.number().int().positive().nullable(),
-  tokensPerMinute: z.number().int().positive().nullable(),
+  ...apiKeyLimits,
   /** An operator's key that may also route aliases not yet open (draft, in review, paused). */
   adminTest: z.boolean().optional(),
   ...actorAndTime,
@@ -210,13 +204,7 @@ export const ApiKeyLimitsChangedSchema = z.object({
   ...base,
   keyId: id,
   workspaceId: id,
-  allowedModels: z.array(id).max(200).nullable(),
-  spendLimitNanocredits: z
-    .string()
-    .regex(/^(0|[1-9][0-9]*)$/)
-    .nullable(),
-  requestsPerMinute: z.number().int().positive().nullable(),
-  tokensPerMinute: z.number().int().positive().nullable(),
+  ...apiKeyLimits,
   ...actorAndTime,
 });
 export const ApiKeyRevokedSchema = z.object({ ...base, keyId: id, workspaceId: id, ...actorAndTime });
