@@ -8,10 +8,9 @@ import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { ALL_PROJECTIONS } from '../../../apps/cli/src/projections';
 import {
   firstNotReady,
-  leasesClosed,
+  expectServedChargedOnceAndLeasesClosed,
   loadClient,
   runTollgate,
-  usageByRequest,
   type Outcome,
 } from './support/load';
 import {
@@ -76,16 +75,7 @@ describe('operations: SIGTERM to a standalone gateway replica under load', () =>
 
     const served = outcomes.filter((o) => o.status === 200);
     expect(served.some((o) => o.sentAt < signalledAt && o.doneAt > signalledAt)).toBe(true);
-    const usage = await usageByRequest(pool);
-    for (const o of served)
-      expect({ requestId: o.requestId, recorded: usage.get(o.requestId!)?.n }).toEqual({
-        requestId: o.requestId,
-        recorded: 1,
-      });
-    expect([...usage].filter(([, u]) => u.n !== 1)).toEqual([]);
-    const leases = await leasesClosed(pool);
-    expect(leases.length).toBeGreaterThan(0);
-    expect(leases.filter((l) => !l.closed)).toEqual([]);
+    await expectServedChargedOnceAndLeasesClosed(pool, outcomes);
 
     // The portal's projector applies the replica's last events; then the auditor agrees.
     const store = new PostgresEventStore({ pool });

@@ -5,10 +5,9 @@ import { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import {
   firstNotReady,
-  leasesClosed,
+  expectServedChargedOnceAndLeasesClosed,
   loadClient,
   runTollgate,
-  usageByRequest,
   type Outcome,
 } from './support/load';
 import { spawnTollgateStart, type SpawnedTollgate } from './support/spawn-tollgate';
@@ -74,18 +73,8 @@ describe('operations: graceful shutdown of the real process under load', () => {
     // were turned away (refused or 503) rather than admitted.
     expect(served.some((o) => o.sentAt < signalledAt && o.doneAt > signalledAt)).toBe(true);
     expect(outcomes.some((o) => o.sentAt > signalledAt && o.status !== 200)).toBe(true);
-    const usage = await usageByRequest(pool);
-    for (const o of served) {
-      const u = usage.get(o.requestId!);
-      expect({ requestId: o.requestId, recorded: u?.n }).toEqual({ requestId: o.requestId, recorded: 1 });
-      expect(u!.price).toBeGreaterThan(0n);
-    }
-    expect([...usage].filter(([, u]) => u.n !== 1)).toEqual([]);
-
-    // Every lease reserved was settled (or expired) before exit.
-    const leases = await leasesClosed(pool);
-    expect(leases.length).toBeGreaterThan(0);
-    expect(leases.filter((l) => !l.closed)).toEqual([]);
+    // Every 200 charged exactly once, none twice; every lease settled (or expired) before exit.
+    await expectServedChargedOnceAndLeasesClosed(pool, outcomes);
 
     // And the auditor agrees with every read model.
     const verify = await runTollgate(['verify'], env);

@@ -85,3 +85,23 @@ export async function leasesClosed(
   );
   return rows;
 }
+
+/**
+ * The money outcome of a stop under load: every request answered 200 was charged exactly once (with a
+ * price), no request was charged twice, and every lease reserved was settled or expired.
+ */
+export async function expectServedChargedOnceAndLeasesClosed(
+  pool: Pool,
+  outcomes: readonly Outcome[],
+): Promise<void> {
+  const usage = await usageByRequest(pool);
+  for (const o of outcomes.filter((x) => x.status === 200)) {
+    const u = usage.get(o.requestId!);
+    expect({ requestId: o.requestId, recorded: u?.n }).toEqual({ requestId: o.requestId, recorded: 1 });
+    expect(u!.price).toBeGreaterThan(0n);
+  }
+  expect([...usage].filter(([, u]) => u.n !== 1)).toEqual([]);
+  const leases = await leasesClosed(pool);
+  expect(leases.length).toBeGreaterThan(0);
+  expect(leases.filter((l) => !l.closed)).toEqual([]);
+}
