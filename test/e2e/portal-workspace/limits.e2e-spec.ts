@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { PortalClient } from '../portal/portal-test-app';
 import { eventually, startAllInOne, type AllInOne } from '../support/all-in-one';
 
+/**
+ * Waits into the next minute when fewer than 15 s are left in this one: a per-minute counter read back
+ * after the gateway's next report (about a second) must still be in the request's window.
+ */
+async function awayFromMinuteEnd(): Promise<void> {
+  const leftMs = 60_000 - (Date.now() % 60_000);
+  if (leftMs < 15_000) await new Promise((ok) => setTimeout(ok, leftMs + 50));
+}
+
 jest.setTimeout(60_000);
 
 interface Json {
@@ -110,6 +119,8 @@ describe('workspace limits: admin API sets them, the gateway enforces them, the 
     expect(policy.status).toBe(200);
     expect(policy.body.policy).toMatchObject({ denyDeployments: ['dep_not_used'], routingPolicy: 'cost' });
 
+    // The per-minute counter is read back below: keep the request and the reading in one minute.
+    await awayFromMinuteEnd();
     const res = await chat();
     expect(res.status).toBe(200);
     expect(res.headers.get('x-ratelimit-limit-requests')).toBe('1000');
